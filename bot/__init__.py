@@ -1,0 +1,1 @@
+"""Everything that answers: the channel-free core, the channels and the CLI."""

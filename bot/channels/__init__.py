@@ -1,0 +1,1 @@
+"""Chat channels (console, Telegram, WhatsApp): translate messages, nothing else."""

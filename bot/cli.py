@@ -1,0 +1,336 @@
+"""The `spbe-bot` command: builds Settings once and wires the parts for each subcommand."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.load import SUPPORTED_SUFFIXES
+from ingest.pipeline import Ingestor, IngestReport, collect_files
+from knowledge.catalog import CatalogError, load_catalog
+from knowledge.embedders import EmbedderError, make_embedder
+from knowledge.settings import Settings
+from knowledge.sources import download_all, present_files
+from knowledge.store import Store, StoreError
+
+app = typer.Typer(
+    help="Tanya SPBE: asisten regulasi SPBE dengan kutipan yang diperiksa.", no_args_is_help=True
+)
+sources_app = typer.Typer(help="Katalog sumber: daftar dan unduh dokumen resmi.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+out = Console()
+err = Console(stderr=True)
+logger = logging.getLogger(__name__)
+
+
+class UserError(Exception):
+    """An error the CLI shows as one clear line and a non-zero exit."""
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj  # type: ignore[no-any-return]
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Read settings once for every subcommand."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = settings
+
+
+class _RichProgress:
+    """One progress bar per document, in one live display for the whole run."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: Any = None
+
+    def start(self, name: str, total: int) -> None:
+        self._task = self._progress.add_task(f"embed {name}", total=total)
+
+    def advance(self, count: int) -> None:
+        self._progress.advance(self._task, count)
+
+    def finish(self) -> None:
+        self._task = None
+
+
+_STATUS_ID = {
+    "ingested": "dimuat",
+    "unchanged": "tidak berubah",
+    "duplicate": "duplikat",
+    "failed": "GAGAL",
+    "removed": "dihapus",
+}
+
+
+def _summary(report: IngestReport) -> Table:
+    table = Table(title="Ringkasan ingest")
+    for column in (
+        "berkas",
+        "regulasi",
+        "status",
+        "halaman",
+        "Pasal",
+        "chunk",
+        "detik",
+        "peringatan / alasan",
+    ):
+        table.add_column(column, overflow="fold")
+    for r in report.results:
+        notes = [r.reason] if r.reason else []
+        notes += r.warnings
+        table.add_row(
+            Path(r.source_file).name,
+            r.regulation or "-",
+            _STATUS_ID.get(r.status, r.status),
+            str(r.pages),
+            str(r.pasal),
+            str(r.chunks),
+            f"{r.seconds:.1f}",
+            "; ".join(notes),
+        )
+    docs = [r for r in report.results if r.status in ("ingested", "unchanged")]
+    warnings = sum(len(r.warnings) for r in report.results)
+    table.add_section()
+    table.add_row(
+        f"{len(docs)} dokumen",
+        "",
+        f"{len(report.failed)} gagal",
+        str(sum(r.pages for r in docs)),
+        str(sum(r.pasal for r in docs)),
+        str(sum(r.chunks for r in docs)),
+        f"{report.seconds:.1f}",
+        f"{warnings} peringatan; {report.embedded} chunk di-embed, {report.reused} dipakai ulang",
+    )
+    return table
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Berkas atau folder (bawaan: folder dokumen).")
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Bangun ulang seluruh indeks (mis. setelah ganti model).")
+    ] = False,
+) -> None:
+    """Muat regulasi ke indeks: hanya berkas yang berubah yang diproses ulang."""
+    settings = _settings(ctx)
+    targets = list(paths or [settings.documents_dir])
+    if not paths and not _has_documents(settings.documents_dir):
+        raise UserError(_no_documents_message(settings))
+    report = run_ingest(settings, targets, rebuild=rebuild, console=err)
+    out.print(_summary(report))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def run_ingest(
+    settings: Settings, paths: list[Path], *, rebuild: bool = False, console: Console | None = None
+) -> IngestReport:
+    """Ingest paths into the configured store (used by the CLI and by admin commands in chat)."""
+    store = Store.open(settings, create=True)
+    embedder = make_embedder(settings.embedder)
+    catalog = load_catalog(settings.catalog_path)
+    if console is None:
+        return Ingestor(store, embedder, catalog, batch_size=settings.embed_batch_size).run(
+            paths, rebuild=rebuild
+        )
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bars:
+        ingestor = Ingestor(
+            store, embedder, catalog, batch_size=settings.embed_batch_size, progress=_RichProgress(bars)
+        )
+        return ingestor.run(paths, rebuild=rebuild)
+
+
+def _has_documents(folder: Path) -> bool:
+    return folder.is_dir() and any(p.suffix.lower() in SUPPORTED_SUFFIXES for p in collect_files([folder]))
+
+
+def _no_documents_message(settings: Settings) -> str:
+    return (
+        f"Belum ada dokumen regulasi di {settings.documents_dir}: salin berkasnya ke sana, jalankan "
+        "`spbe-bot sources download`, atau arahkan SPBE_DOCUMENTS_DIR ke folder korpus."
+    )
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Keluaran JSON.")] = False,
+) -> None:
+    """Tampilkan isi indeks: model embedding dan dokumen yang dimuat."""
+    settings = _settings(ctx)
+    store = Store.open(settings)
+    if not store.active_name:
+        raise UserError(f"Indeks di {store.location} masih kosong. Jalankan `spbe-bot ingest`.")
+    records = [r for r in store.manifest() if r.chunks]
+    payload = {
+        "store": store.location,
+        "embedding_model": store.embedding_model,
+        "documents": [
+            {
+                "regulation": r.regulation,
+                "title": r.title,
+                "status": r.status,
+                "pages": r.pages,
+                "pasal": r.pasal,
+                "chunks": r.chunks,
+                "ingested_at": r.ingested_at,
+            }
+            for r in records
+        ],
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(f"Indeks: {payload['store']}\nModel embedding: {payload['embedding_model']}")
+    table = Table()
+    for column in ("regulasi", "judul", "status", "halaman", "Pasal", "chunk", "dimuat"):
+        table.add_column(column, overflow="fold")
+    for d in payload["documents"]:
+        table.add_row(
+            d["regulation"],
+            d["title"],
+            d["status"],
+            str(d["pages"]),
+            str(d["pasal"]),
+            str(d["chunks"]),
+            d["ingested_at"],
+        )
+    out.print(table)
+
+
+@app.command()
+def inspect(
+    ctx: typer.Context,
+    regulation: Annotated[
+        str, typer.Argument(help="Nama regulasi, mis. 'Perpres 95/2018' atau 'perpres 95'.")
+    ],
+    pasal: Annotated[str | None, typer.Option(help="Tampilkan satu Pasal seperti yang tersimpan.")] = None,
+) -> None:
+    """Tampilkan kerangka hasil parsing, atau satu Pasal seperti yang tersimpan."""
+    settings = _settings(ctx)
+    store = Store.open(settings)
+    known = {r.regulation for r in store.manifest() if r.chunks}
+    entry = load_catalog(settings.catalog_path).find(regulation)
+    name = entry.short_name if entry and entry.short_name in known else regulation
+    if name not in known:
+        raise UserError(f"'{regulation}' tidak ada di indeks. Yang ada: {', '.join(sorted(known))}.")
+    if pasal:
+        chunks = store.chunks(name, pasal=pasal.strip())
+        if not chunks:
+            raise UserError(f"{name} tidak memuat Pasal {pasal} di indeks.")
+        first = chunks[0]
+        where = " > ".join(first.heading_path[:-1])
+        out.print(f"[bold]{name} Pasal {pasal}[/bold]  ({where}; hlm. {first.citation.page})")
+        for chunk in chunks:
+            label = chunk.citation.part or ""
+            out.print(
+                f"[dim]{label}[/dim]\n{chunk.text}" if label else chunk.text,
+                markup=bool(label),
+                highlight=False,
+            )
+        return
+    outline: dict[str, list[str]] = {}
+    for chunk in store.chunks(name):
+        if chunk.citation.pasal and chunk.citation.pasal[0].isdigit():
+            outline.setdefault(chunk.bab or "(tanpa BAB)", [])
+            if chunk.citation.pasal not in outline[chunk.bab or "(tanpa BAB)"]:
+                outline[chunk.bab or "(tanpa BAB)"].append(chunk.citation.pasal)
+        else:
+            head = chunk.citation.pasal or "Bagian"
+            section = chunk.citation.section or head
+            outline.setdefault(f"[{head}]", [])
+            if section not in outline[f"[{head}]"]:
+                outline[f"[{head}]"].append(section)
+    for head, items in outline.items():
+        if head.startswith("BAB") or head == "(tanpa BAB)":
+            out.print(f"{head}: Pasal {', '.join(items)}", highlight=False, markup=False)
+        else:
+            out.print(head, markup=False)
+            for item in items:
+                out.print(f"  {item}", markup=False, highlight=False)
+
+
+@sources_app.command("list")
+def sources_list(ctx: typer.Context) -> None:
+    """Daftar katalog: status regulasi, tautan resmi, dan apakah sudah ada di indeks."""
+    settings = _settings(ctx)
+    catalog = load_catalog(settings.catalog_path)
+    try:
+        indexed = {r.regulation for r in Store.open(settings).manifest() if r.chunks}
+    except StoreError:
+        indexed = set()
+    table = Table(title="Katalog sumber")
+    for column in ("regulasi", "judul", "status", "di indeks", "berkas", "tautan resmi"):
+        table.add_column(column, overflow="fold")
+    for reg in catalog.regulations:
+        files = present_files(reg, settings.documents_dir)
+        table.add_row(
+            reg.short_name,
+            reg.title,
+            reg.status_text(),
+            "ya" if reg.short_name in indexed else "tidak",
+            files[0].name if files else "-",
+            reg.url or "-",
+        )
+    out.print(table)
+
+
+@sources_app.command("download")
+def sources_download(ctx: typer.Context) -> None:
+    """Unduh dokumen resmi dari katalog ke folder dokumen (yang sudah ada dilewati)."""
+    settings = _settings(ctx)
+    results = download_all(
+        load_catalog(settings.catalog_path), settings.documents_dir, timeout_s=settings.download_timeout_s
+    )
+    table = Table(title=f"Unduhan ke {settings.documents_dir}")
+    for column in ("regulasi", "hasil", "keterangan"):
+        table.add_column(column, overflow="fold")
+    labels = {"downloaded": "diunduh", "present": "sudah ada", "skipped": "dilewati", "failed": "GAGAL"}
+    for r in results:
+        table.add_row(r.regulation, labels[r.status], r.detail)
+    out.print(table)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console entry point: domain errors become one clear line and a non-zero exit, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except (UserError, StoreError, CatalogError, EmbedderError) as exc:
+        err.print(f"[red]Galat:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Dibatalkan.")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        logger.exception("unexpected error")
+        err.print(f"[red]Galat tak terduga:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Channel-free answering: retrieval, composition, verification and dialogue."""

@@ -1,0 +1,1 @@
+"""The pipeline that writes knowledge: load -> normalize -> parse -> chunk -> embed -> write."""

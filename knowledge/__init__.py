@@ -1,0 +1,1 @@
+"""What the bot knows: catalog, schema, store and embedders, shared by `bot` and `ingest`."""

@@ -1,0 +1,225 @@
+"""The Chroma store: versioned chunk collections, an atomic active pointer, and the embedding model id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.schema import CHUNK_COLLECTION_PREFIX, META_COLLECTION, Chunk
+from knowledge.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """The store is missing, unreadable or built with another model; the message is for users."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the store knows about one ingested source file."""
+
+    source_file: str
+    source_hash: str
+    regulation: str
+    title: str
+    status: str
+    pages: int
+    pasal: int
+    chunks: int
+    ingested_at: str
+    duplicates: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SourceRecord:
+        """Rebuild from the stored manifest."""
+        raw = dict(raw)
+        raw["duplicates"] = tuple(raw.get("duplicates", ()))
+        raw["warnings"] = tuple(raw.get("warnings", ()))
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One chunk as stored: id, text, metadata and (when asked for) its embedding."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    embedding: Sequence[float] | None = None
+
+    def chunk(self) -> Chunk:
+        """The chunk this record holds."""
+        return Chunk.from_record(self.text, self.metadata)
+
+
+class Store:
+    """Chunk collections in Chroma; readers always see one complete, active collection."""
+
+    def __init__(self, client: Any, location: str) -> None:
+        self._client = client
+        self.location = location
+        self._meta = client.get_or_create_collection(META_COLLECTION, embedding_function=None)
+
+    # -- opening ---------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings, *, create: bool = False) -> Store:
+        """Open the configured store (on disk, or a Chroma server when SPBE_CHROMA_HOST is set)."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if settings.chroma_host:
+                client = chromadb.HttpClient(
+                    host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+                )
+                location = f"http://{settings.chroma_host}:{settings.chroma_port}"
+            else:
+                path = settings.store_dir
+                if not create and not (path / "chroma.sqlite3").exists():
+                    raise StoreError(
+                        f"Indeks belum ada di {path}. Jalankan `spbe-bot ingest` terlebih dahulu."
+                    )
+                path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                location = str(Path(path).resolve())
+            return cls(client, location)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"Indeks tidak dapat dibuka ({type(exc).__name__}: {exc}).") from exc
+
+    # -- the active pointer ----------------------------------------------------------------------
+    def _meta_info(self) -> dict[str, Any]:
+        return dict(self._meta.metadata or {})
+
+    @property
+    def embedding_model(self) -> str | None:
+        """The model id the active collection was embedded with."""
+        return self._meta_info().get("embedding_model")
+
+    @property
+    def active_name(self) -> str | None:
+        """Name of the collection readers use."""
+        return self._meta_info().get("active")
+
+    def manifest(self) -> list[SourceRecord]:
+        """Source files in the active collection."""
+        raw = self._meta_info().get("manifest")
+        return [SourceRecord.from_dict(r) for r in json.loads(raw)] if raw else []
+
+    def check_model(self, model_id: str) -> None:
+        """Refuse to mix embedding models in one store."""
+        stored = self.embedding_model
+        if stored and stored != model_id:
+            raise StoreError(
+                f"Indeks di {self.location} dibuat dengan model embedding '{stored}', sedangkan "
+                f"pengaturan sekarang '{model_id}'. Samakan SPBE_EMBEDDER, atau bangun ulang indeks "
+                "dengan `spbe-bot ingest --rebuild`."
+            )
+
+    def _collection(self, name: str | None = None) -> Any:
+        name = name or self.active_name
+        if not name:
+            raise StoreError("Indeks masih kosong. Jalankan `spbe-bot ingest` terlebih dahulu.")
+        return self._client.get_collection(name, embedding_function=None)
+
+    # -- building --------------------------------------------------------------------------------
+    def new_collection(self) -> str:
+        """Create an empty chunk collection to build into; readers do not see it until activate()."""
+        name = f"{CHUNK_COLLECTION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self._client.create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        return name
+
+    def add(self, collection: str, records: Sequence[StoredRecord]) -> None:
+        """Add records (with embeddings) to a collection being built."""
+        target = self._collection(collection)
+        batch = max(1, min(1000, self._client.get_max_batch_size()))
+        for start in range(0, len(records), batch):
+            part = records[start : start + batch]
+            target.add(
+                ids=[r.chunk_id for r in part],
+                documents=[r.text for r in part],
+                metadatas=[r.metadata for r in part],
+                embeddings=[list(r.embedding or ()) for r in part],
+            )
+
+    def activate(self, collection: str, model_id: str, manifest: Sequence[SourceRecord]) -> None:
+        """Switch readers to a complete collection in one metadata write, then drop the old one."""
+        previous = self.active_name
+        self._meta.modify(
+            metadata={
+                "active": collection,
+                "embedding_model": model_id,
+                "manifest": json.dumps([asdict(r) for r in manifest], ensure_ascii=False),
+                "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+        )
+        if previous and previous != collection:
+            try:
+                self._client.delete_collection(previous)
+            except Exception:  # a reader may hold it; a stale collection costs only disk
+                logger.warning("could not delete old collection %s", previous, exc_info=True)
+
+    def drop(self, collection: str) -> None:
+        """Delete a collection that was being built and will not be activated."""
+        self._client.delete_collection(collection)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def records(
+        self, where: dict[str, Any] | None = None, *, embeddings: bool = False, collection: str | None = None
+    ) -> list[StoredRecord]:
+        """Stored chunks matching a metadata filter, in document order."""
+        include = ["documents", "metadatas", *(["embeddings"] if embeddings else [])]
+        got = self._collection(collection).get(where=where, include=include)
+        vectors = got.get("embeddings")
+        out = [
+            StoredRecord(
+                chunk_id=cid,
+                text=doc,
+                metadata=dict(meta),
+                embedding=(list(vectors[i]) if vectors is not None else None),
+            )
+            for i, (cid, doc, meta) in enumerate(
+                zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+        ]
+        return sorted(
+            out, key=lambda r: (str(r.metadata.get("regulation")), int(r.metadata.get("ordinal", 0)))
+        )
+
+    def chunks(self, regulation: str, pasal: str | None = None) -> list[Chunk]:
+        """A regulation's chunks (optionally one Pasal's), in document order."""
+        where: dict[str, Any] = {"regulation": regulation}
+        if pasal is not None:
+            where = {"$and": [where, {"pasal": pasal}]}
+        return [r.chunk() for r in self.records(where)]
+
+    def count(self) -> int:
+        """Number of chunks in the active collection."""
+        return int(self._collection().count())
+
+    def query(
+        self, embedding: Sequence[float], n_results: int = 10, where: dict[str, Any] | None = None
+    ) -> Iterator[tuple[StoredRecord, float]]:
+        """Nearest chunks to an embedding, with cosine distance."""
+        got = self._collection().query(
+            query_embeddings=[list(embedding)],
+            n_results=n_results,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        for cid, doc, meta, dist in zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+        ):
+            yield StoredRecord(cid, doc, dict(meta)), float(dist)

@@ -1,0 +1,65 @@
+"""Shared fixtures: the real corpus from ../shared/corpus, settings on temporary stores, fakes."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import chunk_document
+from ingest.legal import ParsedDocument, parse_guide, parse_markdown, parse_regulation
+from ingest.load import load_document
+from ingest.normalize import clean_pages
+from knowledge.schema import Chunk
+from knowledge.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+GOLDEN = Path(__file__).with_name("golden")
+
+# One file per document (the corpus also holds derived .txt duplicates of the two JSON text layers).
+CORPUS_FILES = {
+    "Perpres 95/2018": "perpres-95-2018.pdf-text-layer.json",
+    "Perpres 132/2022": "perpres-132-2022.pdf-text-layer.json",
+    "Perpres 82/2023": "perpres-82-2023-percepatan-transformasi-digital.pdf",
+    "PermenPANRB 59/2020": "permenpanrb-59-2020-pemantauan-evaluasi-spbe.pdf",
+    "PermenPANRB 5/2020": "permenpanrb-5-2020-pedoman-manajemen-risiko-spbe.pdf",
+    "Peraturan BSSN 8/2024": "peraturan-bssn-8-2024-audit-keamanan-spbe.pdf",
+    "Pedoman MenPANRB 3/2024": "pedoman-menpanrb-3-2024-tata-cara-pemantauan-evaluasi-spbe.pdf",
+    "Laporan Evaluasi SPBE 2023": "laporan-evaluasi-spbe-2023.marker-conversion.md",
+    "Laporan Evaluasi SPBE 2024": "laporan-evaluasi-spbe-2024.marker-conversion.md",
+}
+
+
+def corpus_path(name: str) -> Path:
+    """A corpus file; a missing corpus fails the test instead of skipping it."""
+    path = CORPUS / name
+    assert path.exists(), f"the shared corpus is missing {path}; tests read it from ../shared/corpus"
+    return path
+
+
+@cache
+def parsed(regulation: str) -> ParsedDocument:
+    """Parse one corpus document once per session."""
+    loaded = load_document(corpus_path(CORPUS_FILES[regulation]))
+    lines = clean_pages(loaded.pages, markdown=loaded.format == "md")
+    if loaded.format == "md":
+        return parse_markdown(lines)
+    if regulation == "Pedoman MenPANRB 3/2024":
+        return parse_guide(lines)
+    return parse_regulation(lines)
+
+
+@cache
+def chunks_of(regulation: str) -> tuple[Chunk, ...]:
+    """Chunks of one corpus document, made once per session."""
+    return tuple(chunk_document(parsed(regulation), regulation))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh on-disk store, the hash embedder and an empty documents folder."""
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    return Settings(documents_dir=docs, store_dir=tmp_path / "store", embedder="hash", _env_file=None)
