@@ -23,6 +23,9 @@ _REFERENCE_WORDS = ("ayat", "angka", "huruf", "Pasal", "Nomor")
 _LIST_MARKER_RE = re.compile(r"^(\(\d+\)|\d+\)|[a-z]\.|\d+\.|\d+ \d\.)(\s|$)")
 
 
+FRONT_MATTER = "Bagian Awal"  # a guide's title page and preface, before its first BAB
+
+
 @dataclass
 class PasalNode:
     """One Pasal with the headings above it and its cleaned lines."""
@@ -231,7 +234,8 @@ def parse_attachment(lines: list[Line], warnings: list[str], *, guide: bool = Fa
     current: SectionNode | None = None
 
     def start(page: int) -> SectionNode:
-        node = SectionNode(kind, tuple(p for p in (*lampiran, bab, sub) if p), page)
+        path = tuple(p for p in (*lampiran, bab, sub) if p) or ((FRONT_MATTER,) if guide else ())
+        node = SectionNode(kind, path, page)
         sections.append(node)
         return node
 

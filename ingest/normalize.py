@@ -17,7 +17,7 @@ _PAGE_NUMBER_RE = re.compile(
 _BARE_NUMBER_RE = re.compile(r"^[0-9]{1,3}$")
 # Lines that are letterhead or stamps wherever they appear.
 _STAMP_RE = re.compile(
-    r"^(SALINAN|SK\s*No\.?\s*[0-9]+\s*[A-Z]?|www\.peraturan\.go\.id|jdih\.[a-z.]+)$|^!\[\]\([^)]*\)$",
+    r"^(SALINAN|SK\s*No\.?\s*[0-9OoIl ]{3,}\s*[A-Z]?|www\.peraturan\.go\.id|jdih\.[a-z.]+)$|^!\[\]\([^)]*\)$",
     re.IGNORECASE,
 )
 # Tokens that are numbers with OCR letters in them: 2Ol8, 2O2O, 4O, l2 (not words, not roman numerals).
@@ -25,6 +25,8 @@ _OCR_NUMBER_RE = re.compile(
     r"(?<![A-Za-z0-9])(?=[0-9OoIl]*[0-9])(?=[0-9OoIl]*[OoIl])[0-9OoIl]{2,}(?![A-Za-z0-9])"
 )
 _OCR_ONE_RE = re.compile(r"\(([lI])\)|(?<![A-Za-z])[lI](?= \(satu\))")
+# An ayat marker whose ")" was read as "1": "(21 Pembangunan", "ayat (41 diatur". No Pasal has 21+ ayat.
+_AYAT_PAREN_RE = re.compile(r"(^|(?<=ayat ))\(([2-9])[1l](?=[\s,;.]|$)")
 _PASAL_GLUED_RE = re.compile(r"\b(Pasal|PasaI)(?=\d)")
 _HEADER_ZONE = 5
 _FOOTER_ZONE = 3
@@ -47,6 +49,7 @@ def repair_numbers(text: str) -> str:
     """Repair numbers typed with letters (2Ol8 -> 2018, (l) -> (1), 'Pasal24' -> 'Pasal 24')."""
     text = _OCR_NUMBER_RE.sub(lambda m: m.group(0).translate(str.maketrans("OoIl", "0011")), text)
     text = _OCR_ONE_RE.sub(lambda m: "(1)" if m.group(1) else "1", text)
+    text = _AYAT_PAREN_RE.sub(lambda m: f"{m.group(1)}({m.group(2)})", text)
     text = _PASAL_GLUED_RE.sub("Pasal ", text)
     return re.sub(r"\bPasaI\b", "Pasal", text)
 
@@ -68,6 +71,14 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {key for key, n in counts.items() if n >= threshold} | (_LETTERHEAD & set(counts))
 
 
+def _is_letterhead(line: str) -> bool:
+    """'PRES I DEN' / 'REPUELIK INDONESIA' alone on a line, wherever the text layer put it."""
+    key = squash(line)
+    return line.strip().isupper() and any(
+        abs(len(key) - len(h)) <= 2 and SequenceMatcher(None, key, h).ratio() >= 0.85 for h in _LETTERHEAD
+    )
+
+
 def _is_header(line: str, running: set[str], position: int, total: int) -> bool:
     stripped = line.strip()
     if _STAMP_RE.match(stripped):
@@ -87,21 +98,35 @@ def _is_header(line: str, running: set[str], position: int, total: int) -> bool:
     )
 
 
+def _drop_headers(lines: list[str], running: set[str]) -> list[str]:
+    """A page without its running header, footer and page number."""
+    kept: list[str] = []
+    after_letterhead = False
+    for i, line in enumerate(lines):
+        # Diagram labels can push the letterhead down the page; its page number follows it.
+        if _is_header(line, running, i, len(lines)) or (running & _LETTERHEAD and _is_letterhead(line)):
+            after_letterhead = True
+            continue
+        if after_letterhead and _PAGE_NUMBER_RE.match(line.strip()):
+            continue
+        after_letterhead = False
+        kept.append(line)
+    return kept
+
+
 def _is_catchword(last: str, following: list[str]) -> bool:
     """An end-of-page line that repeats the start of the next page ('Pasal 8', '8. Arsitektur . .')."""
-    key = squash(last)
+    key = squash(repair_numbers(last))
     if len(key) < 3 or len(last) > 60:
         return False
-    return squash("".join(following[:3])).startswith(key)
+    return squash(repair_numbers("".join(following[:3]))).startswith(key)
 
 
 def clean_pages(pages: tuple[Page, ...] | list[Page], *, markdown: bool = False) -> list[Line]:
     """Drop running headers, page numbers and catchwords; repair numbers; join hyphenated words."""
     raw = [[ln.rstrip() for ln in p.text.splitlines() if ln.strip()] for p in pages]
     running = set() if markdown else _running_lines(raw)
-    kept: list[list[str]] = [
-        [ln for i, ln in enumerate(lines) if not _is_header(ln, running, i, len(lines))] for lines in raw
-    ]
+    kept = [_drop_headers(lines, running) for lines in raw]
     if not markdown:
         for i in range(len(kept) - 1):
             following = next((k for k in kept[i + 1 :] if k), [])

@@ -51,7 +51,8 @@ def test_derived_txt_copies_identify_as_the_same_document():
 def test_unknown_regulation_gets_a_short_name_from_its_text():
     catalog = load_catalog()
     identity = catalog.identify(
-        "SALINAN\nPERATURAN MENTERI KOMUNIKASI DAN INFORMATIKA\nREPUBLIK INDONESIA\nNOMOR 1 TAHUN 2023\nTENTANG\nINTEROPERABILITAS DATA"
+        "SALINAN\nPERATURAN MENTERI KOMUNIKASI DAN INFORMATIKA\nREPUBLIK INDONESIA\n"
+        "NOMOR 1 TAHUN 2023\nTENTANG\nINTEROPERABILITAS DATA"
     )
     assert catalog.match(identity) is None
     assert catalog.short_name_for(identity) == "Permenkominfo 1/2023"
@@ -73,6 +74,5 @@ def test_malformed_catalog_is_a_clear_error(tmp_path: Path):
     broken.write_text("[[regulation", encoding="utf-8")
     with pytest.raises(CatalogError, match="tidak valid"):
         load_catalog(broken)
-    assert re.search(
-        "tidak ditemukan", str(pytest.raises(CatalogError, load_catalog, tmp_path / "none.toml").value)
-    )
+    with pytest.raises(CatalogError, match="tidak ditemukan"):
+        load_catalog(tmp_path / "none.toml")

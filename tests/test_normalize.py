@@ -8,6 +8,10 @@ def test_numbers_typed_with_letters_are_repaired():
     assert repair_numbers("Pasal 4O") == "Pasal 40"
     assert repair_numbers("ayat (l) dan I (satu) kali") == "ayat (1) dan 1 (satu) kali"
     assert repair_numbers("Pasal24 dan PasaI 74") == "Pasal 24 dan Pasal 74"
+    assert repair_numbers("(41 Pembangunan sebagaimana dimaksud pada ayat (21 dapat") == (
+        "(4) Pembangunan sebagaimana dimaksud pada ayat (2) dapat"
+    )
+    assert repair_numbers("(11 dan (21) tetap") == "(11 dan (21) tetap"
 
 
 def test_words_and_roman_numerals_are_left_alone():
