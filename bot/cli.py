@@ -45,6 +45,8 @@ def _root(ctx: typer.Context) -> None:
     """Read settings once for every subcommand."""
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    # pypdf logs every repairable defect; the ingest summary already names files that fail.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     ctx.obj = settings
 
 
@@ -312,7 +314,10 @@ def sources_download(ctx: typer.Context) -> None:
 def main() -> None:
     """Console entry point: domain errors become one clear line and a non-zero exit, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of raising it.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except (UserError, StoreError, CatalogError, EmbedderError) as exc:
         err.print(f"[red]Galat:[/red] {exc}", highlight=False)
         sys.exit(2)

@@ -393,6 +393,8 @@ def _split_by(lines: list[Line], kind: str) -> list[Unit]:
         previous = lines[index - 1].text.rstrip() if index else ""
         is_reference = previous.endswith((*_REFERENCE_WORDS, "dan", "atau"))
         if number is not None and expected <= number <= expected + 1 and not is_reference:
+            if number > expected and units and kind == "ayat":
+                _recover_marker(units, expected)
             label = f"ayat ({number})" if kind == "ayat" else f"angka {number}"
             units.append(Unit(label, line.page, [Line(line.page, text)]))
             expected = number + 1
@@ -405,6 +407,32 @@ def _split_by(lines: list[Line], kind: str) -> list[Unit]:
     if lead and kind == "ayat":
         units[0].lines[:0] = lead
     return units
+
+
+_GARBLED_MARKER_RE = re.compile(r"^(\S{1,3})\s+(?=[A-Z])")
+
+
+def _recover_marker(units: list[Unit], missing: int) -> None:
+    """Find an ayat marker OCR turned into junk ('lA Pembangunan' for '(2) Pembangunan') before a gap.
+
+    Only a line that starts a sentence after a finished one, with a token that is no word, qualifies;
+    without one the gap stays (some regulations really skip a number).
+    """
+    unit = units[-1]
+    for index in range(1, len(unit.lines)):
+        line = unit.lines[index]
+        m = _GARBLED_MARKER_RE.match(line.text)
+        token = m.group(1) if m else ""
+        if not m or token.isalpha() and (token.islower() or token.isupper() or token.istitle()):
+            continue
+        if _LIST_MARKER_RE.match(line.text) or not unit.lines[index - 1].text.rstrip().endswith("."):
+            continue
+        units.append(
+            Unit(f"ayat ({missing})", line.page, [Line(line.page, f"({missing}) {line.text[m.end() :]}")])
+        )
+        units[-1].lines.extend(unit.lines[index + 1 :])
+        del unit.lines[index:]
+        return
 
 
 def _marker(text: str, kind: str, expected: int) -> tuple[int | None, str]:

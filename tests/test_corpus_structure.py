@@ -1,5 +1,6 @@
 """The parse of the real corpus: Pasal lists established by reading each document, not by the parser."""
 
+import itertools
 import random
 import re
 
@@ -155,7 +156,7 @@ def _catchwords(regulation):
     pages = load_document(corpus_path(CORPUS_FILES[regulation])).pages
     found = []
     skip = re.compile(r"^(PRES ?I ?DEN|REPU\w+ INDONESIA|[-_]?\s?[\dt ]{1,4}\s?[-_]?|SK No.*|SALINAN)$")
-    for page, following in zip(pages, pages[1:]):
+    for page, following in itertools.pairwise(pages):
         lines = [ln.strip() for ln in page.text.splitlines() if ln.strip() and not skip.match(ln.strip())]
         nxt = [ln.strip() for ln in following.text.splitlines() if ln.strip() and not skip.match(ln.strip())]
         if (
@@ -199,7 +200,7 @@ def _source_pasal_texts():
         if number == expected:
             accepted.append((number, m))
             expected += 1
-    for (number, m), nxt in zip(accepted, [*accepted[1:], None]):
+    for (number, m), nxt in zip(accepted, [*accepted[1:], None], strict=True):
         end = nxt[1].start() if nxt else raw.index("Ditetapkan di Jakarta")
         texts[number] = raw[m.end() : end]
     return texts
@@ -215,7 +216,8 @@ def _allowed_repairs(text):
         text,
     )
     text = re.sub(
-        r"\n+=+ Halaman \d+ dari \d+ =+\n(PRES ?I ?DEN\n)?REPU\w+ INDONESIA\n([-_]?\s?[\dt ]{1,4}\s?[-_]?\n)?",
+        r"\n+=+ Halaman \d+ dari \d+ =+\n(PRES ?I ?DEN\n)?REPU\w+ INDONESIA\n"
+        r"([-_]?\s?[\dt ]{1,4}\s?[-_]?\n)?",
         "\n@PAGE@\n",
         text,
     )

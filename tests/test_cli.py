@@ -1,0 +1,132 @@
+"""The spbe-bot command as an admin runs it: real processes, real store, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pypdf import PdfWriter
+
+from knowledge.settings import Settings
+from tests.conftest import ROOT, corpus_path
+
+
+def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SPBE_DOCUMENTS_DIR": str(settings.documents_dir),
+        "SPBE_STORE_DIR": str(settings.store_dir),
+        "SPBE_EMBEDDER": settings.embedder,
+        "COLUMNS": "250",
+    }
+    if settings.catalog_path:
+        env["SPBE_CATALOG_PATH"] = str(settings.catalog_path)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.documents_dir.parent,
+        timeout=300,
+        check=False,
+    )
+
+
+def bad_inputs(folder: Path) -> dict[str, str]:
+    """One file of each bad kind, and the reason the summary must give for it."""
+    (folder / "kosong.txt").write_text("   \n", encoding="utf-8")
+    (folder / "nol.pdf").write_bytes(b"")
+    (folder / "rusak.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("rahasia")
+    with open(folder / "terkunci.pdf", "wb") as fh:
+        writer.write(fh)
+    scanned = PdfWriter()
+    scanned.add_blank_page(width=595, height=842)
+    with open(folder / "pindaian.pdf", "wb") as fh:
+        scanned.write(fh)
+    (folder / "latin1.txt").write_bytes("PERATURAN tentang Keamanan \xe9lektronik".encode("latin-1"))
+    (folder / "catatan.xyz").write_text("bukan dokumen", encoding="utf-8")
+    return {
+        "kosong.txt": "berkas kosong",
+        "nol.pdf": "0 byte",
+        "rusak.pdf": "PDF rusak",
+        "terkunci.pdf": "terenkripsi",
+        "pindaian.pdf": "tanpa lapisan teks",
+        "latin1.txt": "bukan UTF-8",
+        "catatan.xyz": "tidak didukung",
+    }
+
+
+def test_bad_files_are_named_with_reasons_and_the_rest_is_ingested(settings):
+    reasons = bad_inputs(settings.documents_dir)
+    shutil.copy(corpus_path("perpres-82-2023-percepatan-transformasi-digital.pdf"), settings.documents_dir)
+    result = run_cli(settings, "ingest")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    for name, reason in reasons.items():
+        row = next(line for line in lines if name in line)
+        assert "GAGAL" in row and reason in row, row
+    row = next(line for line in lines if "perpres-82-2023" in line)
+    assert "dimuat" in row and "Perpres 82/2023" in row
+    assert "Traceback" not in result.stderr
+    status = json.loads(run_cli(settings, "status", "--json").stdout)
+    assert [d["regulation"] for d in status["documents"]] == ["Perpres 82/2023"]
+
+
+def test_status_json_and_inspect(settings):
+    shutil.copy(corpus_path("perpres-95-2018.pdf-text-layer.json"), settings.documents_dir)
+    assert run_cli(settings, "ingest").returncode == 0
+    status = json.loads(run_cli(settings, "status", "--json").stdout)
+    assert set(status) == {"store", "embedding_model", "documents"}
+    assert status["embedding_model"] == "hash:256"
+    assert Path(status["store"]) == settings.store_dir.resolve()
+    (doc,) = status["documents"]
+    assert set(doc) == {"regulation", "title", "status", "pages", "pasal", "chunks", "ingested_at"}
+    assert (doc["regulation"], doc["status"], doc["pages"], doc["pasal"]) == (
+        "Perpres 95/2018",
+        "berlaku",
+        110,
+        77,
+    )
+    assert doc["chunks"] > 300
+
+    pasal = run_cli(settings, "inspect", "perpres 95", "--pasal", "11")
+    assert pasal.returncode == 0
+    assert "Perpres 95/2018 Pasal 11" in pasal.stdout
+    assert "Arsitektur SPBE Instansi Pusat disusun untuk jangka waktu 5 (lima)" in pasal.stdout.replace(
+        "\n", " "
+    )
+    outline = run_cli(settings, "inspect", "Perpres 95/2018")
+    assert "BAB IX KETENTUAN PENUTUP: Pasal 74, 75, 76, 77" in outline.stdout
+    assert "2.1. Visi SPBE" in outline.stdout
+    missing = run_cli(settings, "inspect", "Perpres 95/2018", "--pasal", "99")
+    assert missing.returncode == 2 and "tidak memuat Pasal 99" in missing.stderr
+
+
+def test_clear_errors_without_store_or_documents(settings):
+    status = run_cli(settings, "status")
+    assert status.returncode == 2
+    assert "Indeks belum ada" in status.stderr and "spbe-bot ingest" in status.stderr
+    assert "Traceback" not in status.stderr
+    ingest = run_cli(settings, "ingest")
+    assert ingest.returncode == 2
+    assert "Belum ada dokumen" in ingest.stderr and "sources download" in ingest.stderr
+    unknown = run_cli(
+        Settings(**{**settings.model_dump(), "embedder": "word2vec"}), "ingest", str(ROOT / "README.md")
+    )
+    assert unknown.returncode == 2 and "tidak dikenal" in unknown.stderr
+
+
+def test_corrupt_store_is_reported_clearly(settings):
+    settings.store_dir.mkdir(parents=True)
+    (settings.store_dir / "chroma.sqlite3").write_bytes(b"this is not sqlite")
+    result = run_cli(settings, "status", "--json")
+    assert result.returncode == 2
+    assert "tidak dapat dibuka" in result.stderr
+    assert "Traceback" not in result.stderr
