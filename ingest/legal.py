@@ -423,7 +423,7 @@ def _recover_marker(units: list[Unit], missing: int) -> None:
         line = unit.lines[index]
         m = _GARBLED_MARKER_RE.match(line.text)
         token = m.group(1) if m else ""
-        if not m or token.isalpha() and (token.islower() or token.isupper() or token.istitle()):
+        if not m or (token.isalpha() and (token.islower() or token.isupper() or token.istitle())):
             continue
         if _LIST_MARKER_RE.match(line.text) or not unit.lines[index - 1].text.rstrip().endswith("."):
             continue
