@@ -1,0 +1,185 @@
+"""Reading a question: which regulation and Pasal it names, definitions, injections, follow-ups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.core.text import content_words, expand
+
+# Loose names of regulations: "perpres 95", "permenpan rb no 59 thn 2020", "peraturan bssn 8/2024".
+_TAHUN = r"(?:\s*(?:/|tahun|thn|th\.?|tahun)\s*((?:19|20)\d{2}))?"
+_NOMOR = r"\s*(?:ri\s*)?(?:no\.?|nomor|nmr)?\s*(\d{1,3})\b(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
+_REGULATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Perpres", re.compile(r"\b(?:perpres|peraturan presiden)" + _NOMOR + _TAHUN)),
+    ("PermenPANRB", re.compile(
+        r"\b(?:permen\s*-?\s*pan(?:\s*-?\s*rb)?|permenpan\s*-?\s*rb|permenpanrb|permenpan|peraturan menteri\s+"
+        r"(?:pan\s*-?\s*rb|panrb|pendayagunaan aparatur negara(?: dan reformasi birokrasi)?))" + _NOMOR + _TAHUN)),
+    ("Peraturan BSSN", re.compile(
+        r"\b(?:per(?:aturan)?\s*(?:badan\s*)?bssn|perban\s*bssn|perbssn|peraturan badan siber dan sandi negara)"
+        + _NOMOR + _TAHUN)),
+    ("Pedoman MenPANRB", re.compile(
+        r"\bpedoman\s+(?:menteri\s+)?(?:menpan\s*-?\s*rb|menpanrb|menpan|pan\s*rb)" + _NOMOR + _TAHUN)),
+    ("Permenkominfo", re.compile(r"\b(?:permenkominfo|permen\s*kominfo|peraturan menteri kominfo)" + _NOMOR + _TAHUN)),
+    ("PP", re.compile(r"\b(?:pp|peraturan pemerintah)" + _NOMOR + _TAHUN)),
+    ("UU", re.compile(r"\b(?:uu|undang-undang)" + _NOMOR + _TAHUN)),
+)  # fmt: skip
+_REPORT_RE = re.compile(r"\blaporan\s+(?:pelaksanaan\s+)?(?:hasil\s+)?evaluasi(?:\s+spbe)?\s+(?:tahun\s+)?((?:19|20)\d{2})")
+_YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?![\d,])")
+
+_PASAL_RE = re.compile(r"\bpasal\s*(\d{1,3})\b(?:\s*(?:ayat|ay\.?)\s*\(?(\d{1,2})\)?)?")
+_LOOKUP_CUES = re.compile(
+    r"\b(isi|isinya|bunyi|bunyinya|ngatur|mengatur|atur|bahas|membahas|tentang|ttg|jelaskan|jelasin|"
+    r"dijelasin|dijelaskan|ngomong|bilang|sebut|apa|menyebutkan|berisi|teks|lengkap)\b"
+)
+_NEXT_RE = re.compile(r"\bpasal\s+(?:berikut(?:nya)?|selanjutnya|sesudahnya|setelahnya)\b")
+_PREVIOUS_RE = re.compile(r"\bpasal\s+(?:sebelumnya|sebelum\s*nya)\b")
+_FOLLOW_UP_RE = re.compile(
+    r"^(?:kalau|kalo|klo|bagaimana dengan|gimana dengan|terus|trus|lalu|nah|oke|ok|yang|yg|dan|untuk|buat|"
+    r"bagaimana kalau|gimana kalau|kemudian|selain itu|lantas)\b|\b\w+nya\b"
+)
+
+_INJECTION_RE = re.compile(
+    r"abaikan\s+(?:semua\s+|seluruh\s+)?(?:instruksi|perintah|aturan)|lupakan\s+(?:semua\s+)?(?:instruksi|aturan)|"
+    r"ignore\s+(?:all\s+|any\s+)?(?:previous|prior|above)|disregard\s+(?:all\s+)?(?:previous|prior)|"
+    r"system\s*prompt|prompt\s+sistem|instruksi\s+sistem|konfigurasi\s+rahasia|"
+    r"(?:kamu|anda)\s+(?:bukan|sekarang)\s+(?:lagi\s+)?(?:bot|asisten)|jailbreak|developer\s+mode|"
+    r"mulai\s+sekarang\s+(?:kamu|anda)\s+(?:adalah|bukan|menjadi)|you\s+are\s+now|act\s+as\s+"
+)
+
+_DEFINITION_RES = (
+    re.compile(r"\b(?:apa|apakah)\s+(?:itu|yang\s+dimaksud(?:\s+dengan)?|pengertian|definisi|arti)\s+(?P<t>.+)"),
+    re.compile(r"\b(?:yang\s+)?dimaksud(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"),
+    re.compile(r"\b(?:definisi|pengertian|arti)\s+(?:dari\s+)?(?P<t>.+)"),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:itu\s+)?(?:sebenernya\s+|sebenarnya\s+)?(?:apa|apaan|maksudnya(?:\s+apa)?|"
+               r"artinya(?:\s+apa)?)\b"),
+    re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
+)
+_TERM_TAIL_RE = re.compile(
+    r"\s+(?:menurut|dalam|di|pada|berdasarkan|sesuai|versi|itu|ya|sih|dong|tuh|sebenarnya|sebenernya|"
+    r"dalam konteks|secara|\?).*$"
+)
+
+
+@dataclass(frozen=True)
+class RegulationMention:
+    """A regulation named in a question, loosely ('perpres 95'), resolved or not."""
+
+    jenis: str
+    nomor: str
+    tahun: int | None
+    text: str
+    short_name: str | None = None
+
+    @property
+    def display(self) -> str:
+        """How to name it back to the user."""
+        if self.short_name:
+            return self.short_name
+        return f"{self.jenis} {self.nomor}/{self.tahun}" if self.tahun else f"{self.jenis} {self.nomor}"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for, as far as code can tell without a model."""
+
+    text: str
+    regulations: tuple[RegulationMention, ...] = ()
+    pasal: int | None = None
+    ayat: int | None = None
+    lookup: bool = False
+    definition: str | None = None
+    injection: bool = False
+    next_pasal: int = 0
+    follow_up: bool = False
+    years: tuple[int, ...] = ()
+    report_year: int | None = None
+    words: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        """Short names of the named regulations that are in the knowledge base."""
+        return tuple(r.short_name for r in self.regulations if r.short_name)
+
+    @property
+    def unknown(self) -> tuple[RegulationMention, ...]:
+        """Named regulations the knowledge base does not hold."""
+        return tuple(r for r in self.regulations if not r.short_name)
+
+
+def _resolve(jenis: str, nomor: str, tahun: int | None, names: Iterable[str]) -> str | None:
+    """The indexed short name for 'Perpres 95' or 'Perpres 95/2018'."""
+    prefix = f"{jenis} {nomor}/"
+    found = [n for n in names if n.startswith(prefix) and (tahun is None or n == f"{prefix}{tahun}")]
+    return found[0] if len(found) == 1 else None
+
+
+def find_regulations(text: str, names: Iterable[str], aliases: dict[str, str]) -> list[RegulationMention]:
+    """Regulations a question names, in order of appearance; unresolved ones keep their spelling."""
+    names = list(names)
+    flat = expand(text)
+    found: list[tuple[int, RegulationMention]] = []
+    for jenis, pattern in _REGULATION_PATTERNS:
+        for m in pattern.finditer(flat):
+            tahun = int(m.group(2)) if m.group(2) else None
+            short = _resolve(jenis, m.group(1), tahun, names)
+            found.append((m.start(), RegulationMention(jenis, m.group(1), tahun, m.group(0), short)))
+    for m in _REPORT_RE.finditer(flat):
+        name = f"Laporan Evaluasi SPBE {m.group(1)}"
+        found.append((m.start(), RegulationMention("Laporan Evaluasi SPBE", "", int(m.group(1)), m.group(0),
+                                                   name if name in names else None)))
+    for alias, short in aliases.items():
+        pos = flat.find(alias)
+        if pos >= 0 and short in names and not any(r.short_name == short for _, r in found):
+            if re.match(r"\W|$", flat[pos + len(alias) : pos + len(alias) + 1] or " "):
+                found.append((pos, RegulationMention("", "", None, alias, short)))
+    found.sort(key=lambda item: item[0])
+    out: list[RegulationMention] = []
+    for _, mention in found:
+        if not any(m.display == mention.display for m in out):
+            out.append(mention)
+    return out
+
+
+def definition_term(text: str) -> str | None:
+    """The term a 'what is X' question asks about, if it is one."""
+    flat = re.sub(r"[?!.,;:\"'()]", " ", expand(text))
+    flat = re.sub(r"\s+", " ", flat).strip()
+    for pattern in _DEFINITION_RES:
+        m = pattern.search(flat)
+        if m:
+            term = _TERM_TAIL_RE.sub("", " " + m.group("t").strip()).strip()
+            term = re.sub(r"^(?:itu|yang|sih|dengan)\s+", "", term)
+            if 1 <= len(term.split()) <= 8:
+                return term
+    return None
+
+
+def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Intent:
+    """Everything code reads from one message before retrieval."""
+    flat = expand(text)
+    regulations = tuple(find_regulations(text, names, aliases))
+    pasal_match = _PASAL_RE.search(flat)
+    pasal = int(pasal_match.group(1)) if pasal_match else None
+    ayat = int(pasal_match.group(2)) if pasal_match and pasal_match.group(2) else None
+    content = content_words(text)
+    # "isi pasal 40 perpres 95 apa?" asks for the article itself; a long question only mentions one.
+    lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or len(content) <= 4)
+    next_pasal = 1 if _NEXT_RE.search(flat) else (-1 if _PREVIOUS_RE.search(flat) else 0)
+    years = tuple(int(y) for y in _YEAR_RE.findall(flat))
+    report = _REPORT_RE.search(flat)
+    return Intent(
+        text=text,
+        regulations=regulations,
+        pasal=pasal,
+        ayat=ayat,
+        lookup=lookup,
+        definition=None if pasal else definition_term(text),
+        injection=bool(_INJECTION_RE.search(flat)),
+        next_pasal=next_pasal,
+        follow_up=bool(_FOLLOW_UP_RE.search(flat.strip())) and len(content) <= 8,
+        years=years,
+        report_year=int(report.group(1)) if report else None,
+        words=tuple(content),
+    )

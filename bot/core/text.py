@@ -1,0 +1,100 @@
+"""Indonesian text normalization for retrieval: chat abbreviations, tokens, careful stemming."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Chat spellings civil servants type, mapped to the regulation's words.
+ABBREVIATIONS = {
+    "yg": "yang", "gmn": "bagaimana", "gimana": "bagaimana", "bgmn": "bagaimana", "brp": "berapa",
+    "tdk": "tidak", "gak": "tidak", "ga": "tidak", "nggak": "tidak", "enggak": "tidak", "dgn": "dengan",
+    "utk": "untuk", "buat": "untuk", "dlm": "dalam", "sdh": "sudah", "udah": "sudah", "krn": "karena",
+    "thn": "tahun", "th": "tahun", "ttg": "tentang", "tsb": "tersebut", "dr": "dari", "pd": "pada",
+    "spy": "supaya", "sm": "sama", "jd": "jadi", "bs": "bisa", "hrs": "harus", "kpd": "kepada",
+    "pemda": "pemerintah daerah", "pemprov": "pemerintah provinsi", "pemkab": "pemerintah kabupaten",
+    "pemkot": "pemerintah kota", "k/l": "kementerian lembaga", "kl": "kementerian lembaga",
+    "tik": "teknologi informasi dan komunikasi", "ti": "teknologi informasi", "menpan": "menpanrb",
+    "kemenpan": "kemenpanrb", "apbn": "apbn", "nyelenggarain": "menyelenggarakan",
+    "netapin": "menetapkan", "ngelola": "mengelola", "ngejalanin": "menjalankan", "koordinir": "koordinasi",
+    "dikoordinir": "dikoordinasikan", "ngaudit": "mengaudit", "dapet": "dapat", "sebutin": "sebutkan",
+    "jelasin": "jelaskan", "dijelasin": "dijelaskan", "ngatur": "mengatur", "bikin": "membuat",
+    "sblm": "sebelum", "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
+}  # fmt: skip
+
+# Words that carry no content in a question (kept out of the lexical query and evidence checks).
+STOPWORDS = frozenset(
+    """
+    apa apakah yang itu ini dan atau di ke dari dalam pada untuk dengan oleh sih dong ya yah kah lah
+    nya deh kok nih tuh aja saja juga kan gitu begitu gak tidak bukan ada adalah ialah merupakan sebagai
+    saya kami kita anda kamu dia mereka tolong mohon info minta bisa boleh harus perlu apa saja siapa
+    mana kapan bagaimana mengapa kenapa berapa seperti tentang bahwa jika kalau kalo maka karena akan
+    sudah telah masih lagi hal tersebut secara para sebut sebutkan jelaskan dijelaskan bunyi bunyinya isi
+    isinya bahas membahas ngomong bilang mengatur diatur soal terkait tiap setiap per buat sama the a an
+    of is are what which who how many much to in for and or does do did was were be under sebenernya
+    sebenarnya maksud maksudnya dimaksud pengertian definisi arti artinya aja trus terus nah oke ok
+    baik dll dsb pak bu mas mbak gan
+    """.split()
+)
+
+# Legal terms the stemmer would merge with unrelated words ("pemerintahan" -> "perintah").
+_NO_STEM = frozenset(
+    """
+    pemerintahan pemerintah keamanan kementerian berbasis layanan pelayanan kebijakan penyelenggara
+    penyelenggaraan pengguna arsitektur aplikasi manajemen pengetahuan perubahan interoperabilitas
+    kenirsangkalan kerahasiaan keutuhan ketersediaan keaslian instansi daerah pusat nasional lembaga
+    pemantauan evaluasi penilaian asesor indeks predikat domain aspek indikator risiko kategori
+    """.split()
+)
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202 - Sastrawi has no types
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Sastrawi stem of one word, except protected legal terms, numbers and short words."""
+    if word in _NO_STEM or len(word) <= 4 or not word.isalpha():
+        return word
+    return _stemmer().stem(word) or word
+
+
+def expand(text: str) -> str:
+    """Lowercase and expand chat abbreviations ('yg' -> 'yang', 'pemda' -> 'pemerintah daerah')."""
+    text = text.lower().replace("&", " dan ")
+    return re.sub(r"[a-z/]+", lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), text)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word and number tokens; decimals stay whole ('2,79'), 'pasal 40' becomes 'pasal_40'."""
+    text = re.sub(r"\bpasal\s+(\d+)", r"pasal_\1", text.lower())
+    return [t.rstrip(".,/") for t in re.findall(r"pasal_\d+|" + _TOKEN_RE.pattern, text)]
+
+
+def index_tokens(text: str) -> list[str]:
+    """Tokens for the lexical index: each word, plus its stem when the stem differs."""
+    out: list[str] = []
+    for word in words(text):
+        if word in STOPWORDS:
+            continue
+        out.append(word)
+        root = stem(word)
+        if root != word and len(root) >= 4:
+            out.append(root)
+    return out
+
+
+def query_tokens(text: str) -> list[str]:
+    """Tokens for a user's question: abbreviations expanded, then as for the index."""
+    return index_tokens(expand(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Words of a question that carry content (no stopwords), abbreviations expanded."""
+    return [w for w in words(expand(text)) if w not in STOPWORDS and not w.startswith("pasal_")]
