@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.core.eval import EvalError
 from ingest.load import SUPPORTED_SUFFIXES
 from ingest.pipeline import Ingestor, IngestReport, collect_files
 from knowledge.catalog import CatalogError, load_catalog
@@ -47,6 +48,7 @@ def _root(ctx: typer.Context) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     # pypdf logs every repairable defect; the ingest summary already names files that fail.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     ctx.obj = settings
 
 
@@ -268,6 +270,78 @@ def inspect(
                 out.print(f"  {item}", markup=False, highlight=False)
 
 
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="Pertanyaan, dalam tanda kutip.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Cetak objek giliran (turn) sebagai JSON.")] = False,
+) -> None:
+    """Ajukan satu pertanyaan dan cetak jawabannya."""
+    from bot.wiring import build_responder
+
+    answer = build_responder(_settings(ctx)).answer(question)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.turn(question), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(answer.text + "\n")
+
+
+@app.command()
+def chat(ctx: typer.Context) -> None:
+    """Obrolan di terminal (memuat dokumen dulu bila indeks masih kosong)."""
+    from bot.channels.console import run_console
+    from bot.wiring import build_dialogue
+
+    settings = _settings(ctx)
+    if not _store_ready(settings):
+        if not _has_documents(settings.documents_dir):
+            raise UserError(_no_documents_message(settings))
+        err.print("Indeks masih kosong; memuat dokumen terlebih dahulu...")
+        report = run_ingest(settings, [settings.documents_dir], console=err)
+        err.print(_summary(report))
+    run_console(build_dialogue(settings))
+
+
+def _store_ready(settings: Settings) -> bool:
+    try:
+        return bool(Store.open(settings).active_name)
+    except StoreError:
+        return False
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    cases: Annotated[Path, typer.Argument(help="Berkas YAML kasus (format ../shared/eval).")],
+    out_path: Annotated[Path | None, typer.Option("--out", help="Tulis hasil JSON ke berkas ini.")] = None,
+) -> None:
+    """Jalankan kasus evaluasi dan cetak tabel metrik."""
+    from bot.core.eval import COLUMNS, load_cases, metrics, run_cases
+    from bot.wiring import build_dialogue
+
+    dialogue = build_dialogue(_settings(ctx))
+    results, items = run_cases(dialogue, load_cases(cases))
+    table_data = metrics(items)
+    if out_path:
+        out_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    table = Table(title=f"Evaluasi {cases.name}")
+    table.add_column("kind")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    for kind in ["overall", *sorted(k for k in table_data if k != "overall")]:
+        row = table_data[kind]
+        table.add_row(kind, *[_fmt(row.get(c)) for c in COLUMNS])
+    out.print(table)
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.0f}" if value > 1.5 else f"{value:.3f}"
+
+
 @sources_app.command("list")
 def sources_list(ctx: typer.Context) -> None:
     """Daftar katalog: status regulasi, tautan resmi, dan apakah sudah ada di indeks."""
@@ -318,7 +392,7 @@ def main() -> None:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
-    except (UserError, StoreError, CatalogError, EmbedderError) as exc:
+    except (UserError, StoreError, CatalogError, EmbedderError, EvalError) as exc:
         err.print(f"[red]Galat:[/red] {exc}", highlight=False)
         sys.exit(2)
     except typer.Exit as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,3 +29,24 @@ class Settings(BaseSettings):
     )
     download_timeout_s: float = Field(60.0, gt=0, description="Timeout per file for `sources download`.")
     log_level: str = Field("WARNING", description="Log level for the CLI (DEBUG, INFO, WARNING, ERROR).")
+    core_regulation: str = Field(
+        "Perpres 95/2018", description="Regulation preferred for definitions and Pasal lookups naming none."
+    )
+    top_k: int = Field(10, ge=1, le=50, description="Passages retrieved per question.")
+    memory_turns: int = Field(4, ge=1, le=20, description="Turns remembered per conversation for follow-ups.")
+    max_chats: int = Field(
+        10_000, ge=1, description="Conversations remembered at once (oldest forgotten first)."
+    )
+    reranker: str | None = Field(
+        None,
+        description="Optional sentence-transformers CrossEncoder (HF id or local path) to rerank passages.",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (Ollama, vLLM, hosted); unset = extractive answers only.",
+    )
+    llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM endpoint (never logged).")
+    llm_timeout_s: float = Field(
+        20.0, gt=0, description="Seconds to wait for the LLM before answering extractively."
+    )

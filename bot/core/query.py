@@ -11,21 +11,30 @@ from bot.core.text import content_words, expand
 # Loose names of regulations: "perpres 95", "permenpan rb no 59 thn 2020", "peraturan bssn 8/2024".
 _TAHUN = r"(?:\s*(?:/|tahun|thn|th\.?|tahun)\s*((?:19|20)\d{2}))?"
 _NOMOR = r"\s*(?:ri\s*)?(?:no\.?|nomor|nmr)?\s*(\d{1,3})\b(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
-_REGULATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Perpres", re.compile(r"\b(?:perpres|peraturan presiden)" + _NOMOR + _TAHUN)),
-    ("PermenPANRB", re.compile(
-        r"\b(?:permen\s*-?\s*pan(?:\s*-?\s*rb)?|permenpan\s*-?\s*rb|permenpanrb|permenpan|peraturan menteri\s+"
-        r"(?:pan\s*-?\s*rb|panrb|pendayagunaan aparatur negara(?: dan reformasi birokrasi)?))" + _NOMOR + _TAHUN)),
-    ("Peraturan BSSN", re.compile(
-        r"\b(?:per(?:aturan)?\s*(?:badan\s*)?bssn|perban\s*bssn|perbssn|peraturan badan siber dan sandi negara)"
-        + _NOMOR + _TAHUN)),
-    ("Pedoman MenPANRB", re.compile(
-        r"\bpedoman\s+(?:menteri\s+)?(?:menpan\s*-?\s*rb|menpanrb|menpan|pan\s*rb)" + _NOMOR + _TAHUN)),
-    ("Permenkominfo", re.compile(r"\b(?:permenkominfo|permen\s*kominfo|peraturan menteri kominfo)" + _NOMOR + _TAHUN)),
-    ("PP", re.compile(r"\b(?:pp|peraturan pemerintah)" + _NOMOR + _TAHUN)),
-    ("UU", re.compile(r"\b(?:uu|undang-undang)" + _NOMOR + _TAHUN)),
-)  # fmt: skip
-_REPORT_RE = re.compile(r"\blaporan\s+(?:pelaksanaan\s+)?(?:hasil\s+)?evaluasi(?:\s+spbe)?\s+(?:tahun\s+)?((?:19|20)\d{2})")
+_PERMENPAN = (
+    r"\b(?:permen\s*-?\s*pan(?:\s*-?\s*rb)?|permenpan\s*-?\s*rb|permenpanrb|permenpan|peraturan menteri\s+"
+    r"(?:pan\s*-?\s*rb|panrb|pendayagunaan aparatur negara(?: dan reformasi birokrasi)?))"
+)
+_BSSN = (
+    r"\b(?:per(?:aturan)?\s*(?:badan\s*)?bssn|perban\s*bssn|perbssn|peraturan badan siber dan sandi negara)"
+)
+_PEDOMAN = r"\bpedoman\s+(?:menteri\s+)?(?:menpan\s*-?\s*rb|menpanrb|menpan|pan\s*rb)"
+_KOMINFO = r"\b(?:permenkominfo|permen\s*kominfo|peraturan menteri kominfo)"
+_REGULATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (jenis, re.compile(prefix + _NOMOR + _TAHUN))
+    for jenis, prefix in (
+        ("Perpres", r"\b(?:perpres|peraturan presiden)"),
+        ("PermenPANRB", _PERMENPAN),
+        ("Peraturan BSSN", _BSSN),
+        ("Pedoman MenPANRB", _PEDOMAN),
+        ("Permenkominfo", _KOMINFO),
+        ("PP", r"\b(?:pp|peraturan pemerintah)"),
+        ("UU", r"\b(?:uu|undang-undang)"),
+    )
+)
+_REPORT_RE = re.compile(
+    r"\blaporan\s+(?:pelaksanaan\s+)?(?:hasil\s+)?evaluasi(?:\s+spbe)?\s+(?:tahun\s+)?((?:19|20)\d{2})"
+)
 _YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?![\d,])")
 
 _PASAL_RE = re.compile(r"\bpasal\s*(\d{1,3})\b(?:\s*(?:ayat|ay\.?)\s*\(?(\d{1,2})\)?)?")
@@ -49,11 +58,15 @@ _INJECTION_RE = re.compile(
 )
 
 _DEFINITION_RES = (
-    re.compile(r"\b(?:apa|apakah)\s+(?:itu|yang\s+dimaksud(?:\s+dengan)?|pengertian|definisi|arti)\s+(?P<t>.+)"),
-    re.compile(r"\b(?:yang\s+)?dimaksud(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"),
+    re.compile(
+        r"\b(?:apa|apakah)\s+(?:itu|yang\s+dimaksud(?:\s+dengan)?|pengertian|definisi|arti)\s+(?P<t>.+)"
+    ),
+    re.compile(
+        r"\b(?:yang\s+)?dimaksud(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"
+    ),
     re.compile(r"\b(?:definisi|pengertian|arti)\s+(?:dari\s+)?(?P<t>.+)"),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:itu\s+)?(?:sebenernya\s+|sebenarnya\s+)?(?:apa|apaan|maksudnya(?:\s+apa)?|"
-               r"artinya(?:\s+apa)?)\b"),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+itu\s+(?:sebenernya\s+|sebenarnya\s+)?(?:\w+\s+)?(?:apa|apaan)\b"),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:itu\s+)?(?:maksudnya|artinya)\b"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
 _TERM_TAIL_RE = re.compile(
@@ -127,13 +140,19 @@ def find_regulations(text: str, names: Iterable[str], aliases: dict[str, str]) -
             found.append((m.start(), RegulationMention(jenis, m.group(1), tahun, m.group(0), short)))
     for m in _REPORT_RE.finditer(flat):
         name = f"Laporan Evaluasi SPBE {m.group(1)}"
-        found.append((m.start(), RegulationMention("Laporan Evaluasi SPBE", "", int(m.group(1)), m.group(0),
-                                                   name if name in names else None)))
+        found.append(
+            (
+                m.start(),
+                RegulationMention(
+                    "Laporan Evaluasi SPBE", "", int(m.group(1)), m.group(0), name if name in names else None
+                ),
+            )
+        )
     for alias, short in aliases.items():
         pos = flat.find(alias)
-        if pos >= 0 and short in names and not any(r.short_name == short for _, r in found):
-            if re.match(r"\W|$", flat[pos + len(alias) : pos + len(alias) + 1] or " "):
-                found.append((pos, RegulationMention("", "", None, alias, short)))
+        whole_word = pos >= 0 and re.match(r"\W|$", flat[pos + len(alias) : pos + len(alias) + 1] or " ")
+        if whole_word and short in names and not any(r.short_name == short for _, r in found):
+            found.append((pos, RegulationMention("", "", None, alias, short)))
     found.sort(key=lambda item: item[0])
     out: list[RegulationMention] = []
     for _, mention in found:
@@ -151,7 +170,10 @@ def definition_term(text: str) -> str | None:
         if m:
             term = _TERM_TAIL_RE.sub("", " " + m.group("t").strip()).strip()
             term = re.sub(r"^(?:itu|yang|sih|dengan)\s+", "", term)
-            if 1 <= len(term.split()) <= 8:
+            # A term names a thing: not a regulation, not a Pasal, not a whole clause.
+            if 1 <= len(term.split()) <= 6 and not re.search(
+                r"\b(?:pasal|nomor|no|tahun|berapa|ada)\b", term
+            ):
                 return term
     return None
 

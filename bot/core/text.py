@@ -19,7 +19,9 @@ ABBREVIATIONS = {
     "netapin": "menetapkan", "ngelola": "mengelola", "ngejalanin": "menjalankan", "koordinir": "koordinasi",
     "dikoordinir": "dikoordinasikan", "ngaudit": "mengaudit", "dapet": "dapat", "sebutin": "sebutkan",
     "jelasin": "jelaskan", "dijelasin": "dijelaskan", "ngatur": "mengatur", "bikin": "membuat",
-    "sblm": "sebelum", "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
+    "kominfo": "komunikasi dan informatika", "kemkominfo": "komunikasi dan informatika",
+    "komdigi": "komunikasi dan digital", "sblm": "sebelum",
+    "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
 }  # fmt: skip
 
 # Words that carry no content in a question (kept out of the lexical query and evidence checks).
@@ -33,7 +35,7 @@ STOPWORDS = frozenset(
     isinya bahas membahas ngomong bilang mengatur diatur soal terkait tiap setiap per buat sama the a an
     of is are what which who how many much to in for and or does do did was were be under sebenernya
     sebenarnya maksud maksudnya dimaksud pengertian definisi arti artinya aja trus terus nah oke ok
-    baik dll dsb pak bu mas mbak gan
+    baik dll dsb pak bu mas mbak gan dapat punya kah
     """.split()
 )
 

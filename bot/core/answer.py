@@ -1,0 +1,343 @@
+"""Composing grounded Indonesian answers, and deciding in code when to refuse."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from bot.core.models import Answer, Passage
+from bot.core.query import Intent, read_intent
+from bot.core.retrieve import KnowledgeIndex, citation_of
+from bot.core.text import content_words, stem
+from bot.core.verify import quote_is_faithful
+from knowledge.catalog import Catalog
+from knowledge.schema import Citation
+
+logger = logging.getLogger(__name__)
+
+# Words that place a question in the bot's field (stems, plus surface forms the stemmer leaves).
+DOMAIN_TERMS = frozenset(
+    """
+    spbe pemerintahan pemerintah elektronik digital digitalisasi aplikasi data arsitektur audit
+    auditor keamanan aman siber evaluasi pemantauan pantau monev indeks predikat pasal ayat perpres
+    peraturan atur permen permenpan permenpanrb pedoman regulasi instansi daerah kementerian menteri
+    lembaga layanan layan teknologi informasi komunikasi infrastruktur interoperabilitas asesor
+    risiko govtech ina peruri bssn menpan menpanrb kemenpanrb kominfo latik tata kelola manajemen
+    rencana induk peta domain aspek indikator kematangan koordinasi portal jaringan intra server
+    sistem penghubung transformasi birokrasi government electronic regulation application index
+    evaluation maturity security pemprov provinsi kabupaten kota pemkab pemkot prioritas pengguna
+    proses bisnis kebijakan anggaran belanja pusat apbn summit satu e-government egovernment kode
+    sumber lisensi software perangkat lunak keras cloud kearsipan kepegawaian pengaduan perizinan
+    pengadaan akuntabilitas kinerja sertifikasi akreditasi penilaian mandiri kuesioner reformasi asn
+    pns tim inovasi dampak kategori level
+    """.split()
+)
+
+# Words too common in this corpus to tie a year to a topic.
+GENERIC_TERMS = frozenset(
+    """
+    spbe sistem pemerintahan berbasis elektronik indeks evaluasi tahun nilai hasil pemerintah nasional
+    digital dapat instansi indonesia indonesia's spbe's index evaluation national
+    """.split()
+)
+
+GREETING = (
+    "Saya Tanya SPBE, asisten yang menjawab pertanyaan tentang Sistem Pemerintahan Berbasis Elektronik "
+    "(SPBE) dari teks regulasinya, lengkap dengan kutipan Pasal."
+)
+HINT = (
+    'Anda dapat bertanya, misalnya: "apa itu arsitektur SPBE?", "isi pasal 40 perpres 95 apa?", '
+    'atau "berapa bobot domain layanan dalam indeks SPBE?"'
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the dialogue remembers from earlier turns, for follow-ups."""
+
+    questions: tuple[str, ...] = ()
+    regulations: tuple[str, ...] = ()  # named or cited earlier, most recent first
+    last_pasal: tuple[str, int] | None = None  # (regulation, Pasal) of the last answer
+    last_chunks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Evidence thresholds for refusing (calibrated on the dev set; see bot/core/eval.py)."""
+
+    min_dense: float = 0.855
+    sibling_ratio: float = 0.5
+    max_passages: int = 3
+    long_quote: int = 700
+
+
+@dataclass
+class Responder:
+    """Answers one question against the knowledge index, extractively; refuses when it must."""
+
+    index: KnowledgeIndex
+    catalog: Catalog
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    top_k: int = 10
+
+    def aliases(self) -> dict[str, str]:
+        """Loose names from the catalog."""
+        return {alias: r.short_name for r in self.catalog.regulations for alias in r.aliases}
+
+    def answer(self, text: str, context: Context | None = None) -> Answer:
+        """Answer a question (with the dialogue's context), timing it."""
+        started = time.perf_counter()
+        try:
+            answer = self._answer(text.strip(), context or Context())
+        except Exception:
+            logger.exception("answering failed")
+            raise
+        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
+
+    # -- the decision ----------------------------------------------------------------------------
+    def _answer(self, text: str, context: Context) -> Answer:
+        self.index.refresh()
+        if not text:
+            return refusal("empty", "Pesan Anda kosong. " + HINT)
+        intent = read_intent(text, self.index.regulations, self.aliases())
+        if intent.injection:
+            return refusal(
+                "injection",
+                "Maaf, saya tidak dapat mengikuti permintaan itu. Saya hanya menjawab pertanyaan tentang "
+                "regulasi SPBE berdasarkan teks resminya. " + HINT,
+            )
+        if intent.unknown and not intent.known:
+            names = ", ".join(r.display for r in intent.unknown)
+            return refusal(
+                "insufficient",
+                f"Maaf, {names} belum ada dalam basis pengetahuan saya, jadi saya tidak dapat mengutip "
+                "isinya. "
+                f"Regulasi yang saya kenal: {', '.join(self.index.regulations)}.",
+            )
+        # Follow-ups lean on the previous question: "pasal berikutnya?", "kalau untuk pemda gimana?".
+        anchored = bool(intent.regulations or intent.pasal or intent.definition)
+        if intent.next_pasal and context.last_pasal:
+            regulation, number = context.last_pasal
+            return self._pasal(regulation, number + intent.next_pasal, None)
+        if intent.pasal is not None and intent.lookup:
+            return self._lookup(intent, context)
+        follow_up = bool(context.questions) and intent.follow_up and not anchored
+        query = f"{context.questions[-1]} {text}" if follow_up else text
+        if not follow_up and not self._in_domain(intent):
+            return refusal(
+                "out_of_scope",
+                "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT,
+            )
+        prefer = intent.known or (context.regulations[:1] if follow_up else ())
+        if intent.definition:
+            found = self.index.definitions(intent.definition, prefer)
+            if found:
+                return self._definition(found)
+        passages, signals = self.index.search(
+            query, prefer=prefer, avoid=context.last_chunks if follow_up else (), k=self.top_k
+        )
+        if not passages or not self._enough_evidence(
+            intent, query, passages, signals["dense_top"], follow_up
+        ):
+            return refusal(
+                "insufficient",
+                "Maaf, saya tidak menemukan ketentuan yang menjawab pertanyaan itu dalam regulasi dan "
+                "dokumen "
+                "SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
+                passages,
+            )
+        return self._compose(query, passages)
+
+    def _in_domain(self, intent: Intent) -> bool:
+        if intent.regulations or intent.pasal is not None:
+            return True
+        return any(w in DOMAIN_TERMS or stem(w) in DOMAIN_TERMS for w in intent.words)
+
+    def _enough_evidence(
+        self, intent: Intent, query: str, passages: Sequence[Passage], dense_top: float, follow_up: bool
+    ) -> bool:
+        """Refuse when the best passages are not about the question, or miss the year it asks about."""
+        if not follow_up and not intent.regulations and dense_top < self.thresholds.min_dense:
+            logger.info("refusing: dense similarity %.3f", dense_top)
+            return False
+        if not intent.years:
+            return True
+        # A year-specific question ("indeks jawa timur 2022") needs a passage that holds the year together
+        # with one of the question's rarest words; the year alone appears in too many places.
+        specific = [
+            w
+            for w in dict.fromkeys(content_words(query))
+            if w not in GENERIC_TERMS and len(w) > 2 and not w[0].isdigit() and self._idf(w) > 0
+        ]
+        rarest = sorted(specific, key=self._idf, reverse=True)[:2]
+        for year in intent.years:
+            found = False
+            for p in passages[:10]:
+                text = f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}"
+                if str(year) in text and (not rarest or any(_contains(p, w) for w in rarest)):
+                    found = True
+                    break
+            if not found:
+                logger.info("refusing: year %s not in the evidence with %s", year, rarest)
+                return False
+        return True
+
+    def _idf(self, word: str) -> float:
+        frequencies = self._document_frequencies()
+        n = len(self.index.passages)
+        df = frequencies.get(word) or frequencies.get(stem(word)) or 0
+        return math.log((n + 1) / (df + 0.5)) if df else 0.0
+
+    def _document_frequencies(self) -> dict[str, int]:
+        cached = getattr(self, "_df_cache", None)
+        if cached and cached[0] == self.index.collection:
+            return cached[1]
+        counts: dict[str, int] = {}
+        for p in self.index.passages:
+            for token in set(re.findall(r"[a-z0-9]+", p.text.lower())):
+                counts[token] = counts.get(token, 0) + 1
+                root = stem(token)
+                if root != token:
+                    counts[root] = counts.get(root, 0) + 1
+        self._df_cache = (self.index.collection, counts)
+        return counts
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def _lookup(self, intent: Intent, context: Context) -> Answer:
+        candidates = [*intent.known, *context.regulations]
+        if self.index.core_regulation:
+            candidates.append(self.index.core_regulation)
+        candidates = list(dict.fromkeys(candidates))
+        for regulation in candidates:
+            if intent.pasal in self.index.pasal_numbers(regulation):
+                return self._pasal(regulation, intent.pasal, intent.ayat)
+        regulation = candidates[0] if candidates else "regulasi yang Anda sebut"
+        return self._pasal(regulation, intent.pasal or 0, intent.ayat)
+
+    def _pasal(self, regulation: str, number: int, ayat: int | None) -> Answer:
+        chunks = self.index.pasal(regulation, number)
+        if not chunks:
+            numbers = self.index.pasal_numbers(regulation)
+            span = f" (Pasal {numbers[0]}–{numbers[-1]})" if numbers else ""
+            return refusal(
+                "not_found",
+                f"Pasal {number} tidak ditemukan dalam {regulation}{span}. Periksa kembali nomornya; saya "
+                "tidak akan mengutip pasal yang tidak ada.",
+            )
+        part = f"ayat ({ayat})" if ayat else None
+        selected = [c for c in chunks if part and c.citation.part == part] or chunks
+        head = f"{regulation} Pasal {number}" + (f" {part}" if part and selected is not chunks else "")
+        body = "\n".join(c.text for c in selected)
+        citation = Citation(
+            regulation,
+            str(number),
+            part if selected is not chunks else None,
+            page=selected[0].citation.page,
+            quote=body,
+        )
+        text = f"Bunyi {head}:\n\n{body}\n\n({citation.label()})"
+        return Answer(text + self._sources([regulation]), (citation,), tuple(selected))
+
+    def _definition(self, found: list[Passage]) -> Answer:
+        first = found[0]
+        others = [p for p in found[1:] if p.citation.regulation != first.citation.regulation][:2]
+        text = f"Menurut {first.citation.label()}:\n\n“{first.text}”"
+        citations = [citation_of(first, first.text)]
+        if others:
+            text += (
+                "\n\nDefinisi serupa juga terdapat dalam "
+                + ", ".join(p.citation.label() for p in others)
+                + "."
+            )
+            citations += [citation_of(p, p.text) for p in others]
+        regulations = list(dict.fromkeys(c.regulation for c in citations))
+        return Answer(text + self._sources(regulations), tuple(citations), tuple(found[:10]))
+
+    # -- composing from search results -----------------------------------------------------------
+    def _compose(self, query: str, passages: list[Passage]) -> Answer:
+        chosen = self._choose(passages)
+        terms = {stem(w) for w in content_words(query)}
+        parts: list[str] = []
+        citations: list[Citation] = []
+        for passage in chosen:
+            quote = self._excerpt(passage, terms)
+            if not quote_is_faithful(quote, passage):  # extractive means verbatim; never paraphrase
+                logger.warning("dropping an unfaithful quote from %s", passage.chunk_id)
+                continue
+            parts.append(f"“{quote}”\n— {passage.citation.label()}")
+            citations.append(citation_of(passage, quote))
+        if not citations:
+            return refusal(
+                "insufficient", "Maaf, saya tidak menemukan kutipan yang dapat saya pertanggungjawabkan."
+            )
+        lead = "Berikut ketentuan yang relevan:"
+        regulations = list(dict.fromkeys(c.regulation for c in citations))
+        text = lead + "\n\n" + "\n\n".join(parts) + self._sources(regulations)
+        return Answer(text, tuple(citations), tuple(passages))
+
+    def _choose(self, passages: list[Passage]) -> list[Passage]:
+        """The best passage, plus its sibling ayat when they rank close (a Pasal read together)."""
+        best = passages[0]
+        chosen = [best]
+        for passage in passages[1:]:
+            if len(chosen) >= self.thresholds.max_passages:
+                break
+            same_unit = passage.key == best.key and passage.citation.pasal not in (None, "Lampiran")
+            if same_unit and passage.score >= best.score * self.thresholds.sibling_ratio:
+                chosen.append(passage)
+        order = {
+            p.chunk_id: i
+            for i, p in enumerate(self.index.pasal(best.citation.regulation, best.citation.pasal or ""))
+        }
+        if len(chosen) > 1 and all(p.chunk_id in order for p in chosen):
+            chosen.sort(key=lambda p: order[p.chunk_id])
+        return chosen
+
+    def _excerpt(self, passage: Passage, terms: set[str]) -> str:
+        """The whole passage when short; otherwise its lines that share most words with the question."""
+        text = passage.text
+        if len(text) <= self.thresholds.long_quote:
+            return text
+        lines = [ln for ln in re.split(r"\n|(?<=[.;])\s+(?=[A-Z(0-9])", text) if ln.strip()]
+        scored = [
+            (sum(1 for w in re.findall(r"\w+", ln.lower()) if stem(w) in terms), i)
+            for i, ln in enumerate(lines)
+        ]
+        keep = sorted(i for score, i in sorted(scored, key=lambda s: (-s[0], s[1]))[:4] if score > 0) or [0]
+        pieces: list[str] = []
+        for position, i in enumerate(keep):
+            if position and i != keep[position - 1] + 1:
+                pieces.append("…")
+            pieces.append(lines[i].strip())
+        return " ".join(pieces).replace(" … ", " … ")
+
+    def _sources(self, regulations: Sequence[str]) -> str:
+        lines = []
+        for name in regulations:
+            entry = self.catalog.get(name)
+            if entry is None:
+                lines.append(f"- {name} (tidak ada di katalog; status tidak diketahui)")
+                continue
+            status = f"status: {entry.status_text()}"
+            if entry.note:
+                status += f"; {entry.note}"
+            link = f" {entry.url}" if entry.url else ""
+            lines.append(f"- {entry.title} ({status}).{link}")
+        return "\n\nSumber:\n" + "\n".join(lines)
+
+
+def _contains(passage: Passage, word: str) -> bool:
+    haystack = f"{passage.citation.label()} {' '.join(passage.heading_path)} {passage.text}".lower()
+    if re.search(rf"\b{re.escape(word)}\b", haystack):
+        return True
+    root = stem(word)
+    return root != word and re.search(rf"\b\w*{re.escape(root)}\w*\b", haystack) is not None
+
+
+def refusal(kind: str, text: str, passages: Sequence[Passage] = ()) -> Answer:
+    """A polite refusal: no citation, ever."""
+    return Answer(text=text, refused=True, refusal=kind, passages=tuple(passages))

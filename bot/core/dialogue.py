@@ -1,0 +1,143 @@
+"""Per-conversation memory for follow-ups, and the commands every channel shares."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from bot.core.answer import GREETING, HINT, Context, Responder
+from bot.core.models import Answer
+
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange, as much of it as follow-ups need."""
+
+    question: str
+    answer: Answer
+    named: tuple[str, ...] = ()
+
+
+@dataclass
+class Dialogue:
+    """The dialogue engine: remembers the last few turns per chat, bounded per chat and in total."""
+
+    responder: Responder
+    max_turns: int = 4
+    max_chats: int = 10_000
+    _memory: OrderedDict[str, deque[Turn]] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self, chat_id: str) -> None:
+        """Forget one conversation."""
+        with self._lock:
+            self._memory.pop(chat_id, None)
+
+    def chats(self) -> int:
+        """How many conversations are remembered."""
+        return len(self._memory)
+
+    def context(self, chat_id: str) -> Context:
+        """What earlier turns tell the next question."""
+        with self._lock:
+            turns = list(self._memory.get(chat_id, ()))
+        if not turns:
+            return Context()
+        regulations: list[str] = []
+        for turn in reversed(turns):
+            regulations += [*turn.named, *(c.regulation for c in turn.answer.citations)]
+        last = next((t.answer for t in reversed(turns) if t.answer.citations), None)
+        last_pasal = None
+        if last:
+            first = last.citations[0]
+            if first.pasal and first.pasal.isdigit():
+                last_pasal = (first.regulation, int(first.pasal))
+        return Context(
+            questions=tuple(t.question for t in turns),
+            regulations=tuple(dict.fromkeys(regulations)),
+            last_pasal=last_pasal,
+            last_chunks=tuple(p.chunk_id for p in (last.passages[:3] if last else ())),
+        )
+
+    def ask(self, chat_id: str, text: str) -> Answer:
+        """Answer a message in its conversation and remember the turn."""
+        text = (text or "").strip()
+        if len(text) > MAX_QUESTION_CHARS:
+            text = text[:MAX_QUESTION_CHARS]
+        answer = self.responder.answer(text, self.context(chat_id))
+        named = tuple(r for r in self.responder.index.regulations if r.lower() in text.lower()) or _named(
+            self.responder, text
+        )
+        with self._lock:
+            turns = self._memory.pop(chat_id, None) or deque(maxlen=self.max_turns)
+            turns.append(Turn(text, answer, named))
+            self._memory[chat_id] = turns
+            while len(self._memory) > self.max_chats:
+                self._memory.popitem(last=False)
+        return answer
+
+    def handle(self, chat_id: str, text: str) -> str:
+        """Text in, text out: commands (/start, /help, /reset, /sumber, /pasal) and questions."""
+        stripped = (text or "").strip()
+        command, _, rest = stripped.partition(" ")
+        command = command.lower().split("@")[0]
+        if command in ("/start", "/help", "/bantuan"):
+            return welcome(self.responder)
+        if command in ("/reset", "/ulang"):
+            self.reset(chat_id)
+            return "Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru."
+        if command == "/sumber":
+            return sources_text(self.responder)
+        if command == "/pasal":
+            return self.ask(chat_id, pasal_command(rest)).text
+        if command.startswith("/"):
+            return "Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan."
+        return self.ask(chat_id, stripped).text
+
+
+def _named(responder: Responder, text: str) -> tuple[str, ...]:
+    from bot.core.query import find_regulations
+
+    return tuple(
+        m.short_name
+        for m in find_regulations(text, responder.index.regulations, responder.aliases())
+        if m.short_name
+    )
+
+
+def pasal_command(argument: str) -> str:
+    """'/pasal perpres95 40' -> 'isi pasal 40 perpres 95'."""
+    argument = re.sub(r"([a-z])(\d)", r"\1 \2", argument.strip().lower())
+    m = re.match(r"^(.*?)\s*(\d{1,3})(?:\s+(?:ayat\s*)?\(?(\d{1,2})\)?)?\s*$", argument)
+    if not m or not m.group(1):
+        return "isi pasal"
+    ayat = f" ayat {m.group(3)}" if m.group(3) else ""
+    return f"isi pasal {m.group(2)}{ayat} {m.group(1)}"
+
+
+def welcome(responder: Responder) -> str:
+    """The greeting for /start and /help."""
+    known = "\n".join(f"- {name}" for name in responder.index.regulations)
+    return (
+        f"Selamat datang. {GREETING}\n\n{HINT}\n\n"
+        "Perintah: /pasal REGULASI NOMOR (mis. /pasal perpres95 40), "
+        f"/sumber (daftar regulasi), /reset (mulai percakapan baru).\n\nRegulasi yang saya kenal:\n{known}"
+    )
+
+
+def sources_text(responder: Responder) -> str:
+    """The regulations in the knowledge base, with status and official link."""
+    lines = []
+    for name in responder.index.regulations:
+        entry = responder.catalog.get(name)
+        if entry is None:
+            lines.append(f"- {name} (di luar katalog; status tidak diketahui)")
+            continue
+        link = f"\n  {entry.url}" if entry.url else ""
+        note = f"; {entry.note}" if entry.note else ""
+        lines.append(f"- {entry.short_name}: {entry.title} (status: {entry.status_text()}{note}){link}")
+    return "Regulasi dan dokumen dalam basis pengetahuan:\n" + "\n".join(lines)

@@ -1,0 +1,174 @@
+"""`spbe-bot eval`: run gold cases (../shared/eval format) through the dialogue engine and score them."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.dialogue import Dialogue
+
+
+class EvalError(Exception):
+    """The cases file cannot be read; the message says why."""
+
+
+def load_cases(path: Path) -> list[dict[str, Any]]:
+    """Cases from a YAML file in the eval format."""
+    try:
+        cases = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalError(f"Berkas kasus {path} tidak dapat dibaca: {exc}") from exc
+    if not isinstance(cases, list) or not all(isinstance(c, dict) and "id" in c for c in cases):
+        raise EvalError(f"Berkas kasus {path} harus berupa daftar kasus dengan 'id'.")
+    return cases
+
+
+def _norm_pasal(value: Any) -> str:
+    return re.sub(r"^pasal\s*", "", str(value or "").strip().lower())
+
+
+def _norm_text(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value or "").strip().casefold())
+
+
+def _section_matches(gold: str, section: str | None) -> bool:
+    """Equal after case-folding, or contained in the heading path (word by word)."""
+    if not section:
+        return False
+    gold_n, section_n = _norm_text(gold), _norm_text(section)
+    if gold_n == section_n or gold_n in section_n:
+        return True
+    gold_words = re.findall(r"\w+", gold_n)
+    return bool(gold_words) and set(gold_words) <= set(re.findall(r"\w+", section_n))
+
+
+def matches(item: dict[str, Any], gold: dict[str, Any]) -> bool:
+    """Whether a retrieved passage or a citation supports a gold reference."""
+    if item.get("regulation") != gold.get("regulation"):
+        return False
+    if gold.get("section"):
+        return _section_matches(gold["section"], item.get("section"))
+    return _norm_pasal(item.get("pasal")) == _norm_pasal(gold.get("pasal"))
+
+
+def _normalise_answer(text: str) -> str:
+    text = re.sub(r"(\d)\s*\((?:[a-z\s-]+)\)", r"\1", text.lower())
+    text = re.sub(r"(?<=\d)\.(?=\d)", ",", text)
+    return re.sub(r"\s+", " ", text)
+
+
+@dataclass
+class Item:
+    """One scored question (a case, or a turn of a dialogue case)."""
+
+    case_id: str
+    kind: str
+    answerable: bool
+    turn: dict[str, Any]
+    gold: list[dict[str, Any]]
+    must_include: list[str]
+
+    def rank(self) -> int | None:
+        """1-based rank of the first retrieved passage matching a gold item (top 10)."""
+        for position, passage in enumerate(self.turn["retrieved"][:10], 1):
+            if any(matches(passage, g) for g in self.gold):
+                return position
+        return None
+
+    def citation_precision(self) -> float:
+        """Share of cited (regulation, pasal/section) pairs that match a gold item."""
+        pairs = {(c["regulation"], c.get("pasal"), c.get("section")) for c in self.turn["citations"]}
+        if not pairs:
+            return 0.0
+        good = sum(
+            1
+            for r, p, s in pairs
+            if any(matches({"regulation": r, "pasal": p, "section": s}, g) for g in self.gold)
+        )
+        return good / len(pairs)
+
+    def coverage(self) -> float:
+        """Share of must_include phrases found in the answer."""
+        if not self.must_include:
+            return 1.0
+        answer = _normalise_answer(self.turn["answer"])
+        return sum(1 for phrase in self.must_include if _normalise_answer(phrase) in answer) / len(
+            self.must_include
+        )
+
+
+def run_cases(dialogue: Dialogue, cases: list[dict[str, Any]]) -> tuple[dict[str, Any], list[Item]]:
+    """Run every case in a fresh conversation; return the results document and the scored items."""
+    results: list[dict[str, Any]] = []
+    items: list[Item] = []
+    for case in cases:
+        chat = f"eval-{case['id']}-{uuid.uuid4().hex[:6]}"
+        turns_in = case.get("turns") or [
+            {
+                "question": case["question"],
+                "gold": case.get("gold", []),
+                "must_include": case.get("must_include", []),
+            }
+        ]
+        turns_out = []
+        for turn in turns_in:
+            answer = dialogue.ask(chat, str(turn["question"]))
+            record = answer.turn(str(turn["question"]))
+            turns_out.append(record)
+            refuse = case.get("expect") == "refuse"
+            items.append(
+                Item(
+                    case["id"],
+                    case.get("kind", "?"),
+                    not refuse,
+                    record,
+                    list(turn.get("gold") or []),
+                    list(turn.get("must_include") or []),
+                )
+            )
+        dialogue.reset(chat)
+        results.append({"id": case["id"], "turns": turns_out})
+    return {"cases": results}, items
+
+
+def metrics(items: list[Item]) -> dict[str, dict[str, float | int | None]]:
+    """The metric table, overall and by kind."""
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        groups["overall"].append(item)
+        groups[item.kind].append(item)
+    table: dict[str, dict[str, float | int | None]] = {}
+    for name, group in groups.items():
+        answerable = [i for i in group if i.answerable]
+        refusals = [i for i in group if not i.answerable]
+        ranks = [i.rank() for i in answerable]
+        latencies = sorted(i.turn["latency_ms"] for i in group)
+        row: dict[str, float | int | None] = {"n": len(group)}
+        if answerable:
+            row["hit@1"] = sum(1 for r in ranks if r == 1) / len(answerable)
+            row["hit@5"] = sum(1 for r in ranks if r and r <= 5) / len(answerable)
+            row["mrr"] = sum(1 / r for r in ranks if r) / len(answerable)
+            row["citation_precision"] = statistics.mean(i.citation_precision() for i in answerable)
+            row["must_include"] = statistics.mean(i.coverage() for i in answerable)
+            row["false_refusal"] = sum(1 for i in answerable if i.turn["refused"]) / len(answerable)
+        if refusals:
+            row["refusal_accuracy"] = sum(
+                1 for i in refusals if i.turn["refused"] and not i.turn["citations"]
+            ) / len(refusals)
+        row["p50_ms"] = statistics.median(latencies) if latencies else None
+        row["p95_ms"] = (
+            latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] if latencies else None
+        )
+        table[name] = row
+    return table
+
+
+COLUMNS = ("n", "hit@1", "hit@5", "mrr", "citation_precision", "must_include", "refusal_accuracy",
+           "false_refusal", "p50_ms", "p95_ms")  # fmt: skip

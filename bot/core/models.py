@@ -1,0 +1,61 @@
+"""Frozen values that flow through the answering core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.schema import Citation
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its citation and retrieval score."""
+
+    index: int
+    chunk_id: str
+    text: str
+    citation: Citation
+    kind: str
+    heading_path: tuple[str, ...]
+    score: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(regulation, pasal or section): the unit the eval matches on."""
+        return self.citation.regulation, self.citation.pasal or self.citation.section or ""
+
+    def retrieved(self) -> dict[str, Any]:
+        """Structured form for eval output."""
+        section = " > ".join(self.heading_path) if self.heading_path else self.citation.section
+        return {
+            "regulation": self.citation.regulation,
+            "pasal": self.citation.pasal,
+            "section": section,
+            "page": self.citation.page,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question: text, what it cites, what was retrieved, whether it refused."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    refused: bool = False
+    refusal: str | None = None  # out_of_scope | injection | insufficient | not_found
+    latency_ms: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def turn(self, question: str) -> dict[str, Any]:
+        """The turn object of `ask --json` and `eval` results."""
+        return {
+            "question": question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.as_dict() for c in self.citations],
+            "retrieved": [p.retrieved() for p in self.passages],
+            "latency_ms": round(self.latency_ms, 1),
+        }

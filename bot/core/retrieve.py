@@ -1,0 +1,236 @@
+"""Hybrid retrieval: BM25 over Indonesian tokens fused with dense search in Chroma, plus exact lookups."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+import bm25s
+import numpy as np
+
+from bot.core.models import Passage
+from bot.core.text import expand, index_tokens, query_tokens, stem, words
+from knowledge.embedders import ModelEmbeddings
+from knowledge.schema import Citation
+from knowledge.store import Store
+
+logger = logging.getLogger(__name__)
+
+_DEFINED_RE = re.compile(
+    r"^\d+\.\s+(?P<term>.+?)(?:,)?\s+(?:yang\s+selanjutnya\s+(?:disingkat|disebut)\s+(?P<alias>[\w\s-]+?)\s+)?"
+    r"(?:adalah|merupakan|ialah)\b"
+)
+
+
+class Reranker(Protocol):
+    """Reorders retrieved passages for a question (e.g. a sentence-transformers CrossEncoder)."""
+
+    def rerank(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """Passages in a better order, with new scores."""
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers CrossEncoder, where such a model is available locally."""
+
+    def __init__(self, name_or_path: str) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self._model = CrossEncoder(name_or_path, device="cpu")
+
+    def rerank(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """Score each (question, passage) pair and sort."""
+        if not passages:
+            return passages
+        scores = self._model.predict([(question, p.text) for p in passages])
+        ranked = sorted(zip(passages, scores, strict=True), key=lambda item: -float(item[1]))
+        return [replace(p, score=float(s)) for p, s in ranked]
+
+
+def _term_key(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(expand(text)) if len(w) > 1)
+
+
+class KnowledgeIndex:
+    """An in-memory view of the active Chroma collection with lexical, dense and exact access."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: ModelEmbeddings,
+        *,
+        core_regulation: str | None = None,
+        reranker: Reranker | None = None,
+        rrf_k: int = 20,
+        dense_weight: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.core_regulation = core_regulation
+        self.reranker = reranker
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self._lock = threading.Lock()
+        self.collection: str | None = None
+        self._load()
+
+    # -- loading ---------------------------------------------------------------------------------
+    def _load(self) -> None:
+        self.store.check_model(self.embedder.model_id)
+        collection = self.store.active_name
+        records = self.store.records()
+        passages: list[Passage] = []
+        for i, record in enumerate(records):
+            chunk = record.chunk()
+            passages.append(
+                Passage(i, record.chunk_id, chunk.text, chunk.citation, chunk.kind, chunk.heading_path)
+            )
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [
+            index_tokens(" ".join([p.citation.label(), *p.heading_path, p.text])) or ["_"] for p in passages
+        ]
+        bm25.index(corpus, show_progress=False)
+        by_pasal: dict[tuple[str, str], list[int]] = defaultdict(list)
+        definitions: list[tuple[frozenset[str], int]] = []
+        for p in passages:
+            if p.citation.pasal:
+                by_pasal[(p.citation.regulation, p.citation.pasal)].append(p.index)
+            if p.citation.pasal == "1" and p.kind == "angka":
+                m = _DEFINED_RE.match(p.text)
+                if m:
+                    definitions.append((_term_key(m.group("term")), p.index))
+                    if m.group("alias"):
+                        definitions.append((_term_key(m.group("alias")), p.index))
+        with self._lock:
+            self.collection = collection
+            self.passages = passages
+            self._by_id = {p.chunk_id: p.index for p in passages}
+            self._bm25 = bm25
+            self._by_pasal = dict(by_pasal)
+            self._definitions = definitions
+            self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
+        logger.info("index loaded: %s passages from %s", len(passages), collection)
+
+    def refresh(self) -> bool:
+        """Reload when an ingest switched the active collection; True when it did."""
+        if self.store.active_name != self.collection:
+            self._load()
+            return True
+        return False
+
+    # -- exact lookups ---------------------------------------------------------------------------
+    def pasal(self, regulation: str, number: int | str) -> list[Passage]:
+        """All chunks of one Pasal, in order."""
+        return [self.passages[i] for i in self._by_pasal.get((regulation, str(number)), [])]
+
+    def pasal_numbers(self, regulation: str) -> list[int]:
+        """The Pasal a regulation has."""
+        return sorted(int(p) for r, p in self._by_pasal if r == regulation and p.isdigit())
+
+    def definitions(self, term: str, prefer: Sequence[str] = ()) -> list[Passage]:
+        """Pasal 1 definitions of a term, the named regulation first, then the core regulation."""
+        key = _term_key(term)
+        if not key:
+            return []
+        scored: list[tuple[float, Passage]] = []
+        for defined, index in self._definitions:
+            overlap = len(key & defined) / len(key | defined)
+            if overlap >= 0.75:
+                scored.append((overlap, self.passages[index]))
+        order = [*prefer, *([self.core_regulation] if self.core_regulation else [])]
+
+        def rank(item: tuple[float, Passage]) -> tuple[int, float]:
+            reg = item[1].citation.regulation
+            return (order.index(reg) if reg in order else len(order), -item[0])
+
+        seen: set[int] = set()
+        out = []
+        for overlap, passage in sorted(scored, key=rank):
+            if passage.index not in seen:
+                seen.add(passage.index)
+                out.append(replace(passage, score=overlap))
+        return out
+
+    # -- search ----------------------------------------------------------------------------------
+    def lexical(self, text: str) -> np.ndarray:
+        """BM25 scores of every passage for a question."""
+        tokens = query_tokens(text)
+        if not tokens:
+            return np.zeros(len(self.passages))
+        return np.asarray(self._bm25.get_scores(tokens))
+
+    def dense(self, text: str, n: int = 50, where: dict[str, Any] | None = None) -> list[tuple[int, float]]:
+        """(passage index, cosine similarity) of the nearest chunks."""
+        vector = self.embedder.embed_query(expand(text))
+        out = []
+        for record, distance in self.store.query(vector, n_results=min(n, len(self.passages)), where=where):
+            index = self._by_id.get(record.chunk_id)
+            if index is not None:
+                out.append((index, 1.0 - distance))
+        return out
+
+    def _group_by_pasal(self, fused: dict[int, float]) -> list[Passage]:
+        """Rank Pasal by their best ayat plus half the next: a Pasal that answers in two ayat wins."""
+        groups: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+        for index, score in fused.items():
+            passage = self.passages[index]
+            pasal = passage.citation.pasal
+            key = (
+                (passage.citation.regulation, pasal) if pasal and pasal.isdigit() else ("", passage.chunk_id)
+            )
+            groups[key].append((index, score))
+        ranked_groups = []
+        for members in groups.values():
+            members.sort(key=lambda m: -m[1])
+            group_score = members[0][1] + (0.5 * members[1][1] if len(members) > 1 else 0.0)
+            ranked_groups.append((group_score, members))
+        ranked_groups.sort(key=lambda g: -g[0])
+        return [
+            replace(self.passages[index], score=score if position else group_score)
+            for group_score, members in ranked_groups
+            for position, (index, score) in enumerate(members)
+        ]
+
+    def search(
+        self,
+        text: str,
+        *,
+        prefer: Sequence[str] = (),
+        avoid: Iterable[str] = (),
+        k: int = 10,
+        pool: int = 50,
+    ) -> tuple[list[Passage], dict[str, float]]:
+        """Top passages by reciprocal-rank fusion of BM25 and dense ranks, and evidence signals."""
+        lexical = self.lexical(text)
+        lexical_top = [int(i) for i in np.argsort(-lexical)[:pool] if lexical[i] > 0]
+        dense = self.dense(text, n=pool)
+        fused: dict[int, float] = defaultdict(float)
+        for rank, index in enumerate(lexical_top):
+            fused[index] += 1.0 / (self.rrf_k + rank + 1)
+        for rank, (index, _) in enumerate(dense):
+            fused[index] += self.dense_weight / (self.rrf_k + rank + 1)
+        preferred = set(prefer)
+        avoided = set(avoid)
+        for index in list(fused):
+            passage = self.passages[index]
+            if passage.citation.regulation in preferred:
+                fused[index] *= 1.6
+            if passage.chunk_id in avoided:
+                fused[index] *= 0.5
+        passages = self._group_by_pasal(fused)[: max(k, 20)]
+        if self.reranker is not None:
+            passages = self.reranker.rerank(text, passages)
+        signals = {
+            "bm25_top": float(lexical.max()) if len(lexical) else 0.0,
+            "dense_top": dense[0][1] if dense else 0.0,
+        }
+        return passages[:k], signals
+
+
+def citation_of(passage: Passage, quote: str | None = None) -> Citation:
+    """The passage's citation carrying the quoted text."""
+    return replace(passage.citation, quote=quote)

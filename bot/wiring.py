@@ -1,0 +1,38 @@
+"""Build the answering parts from Settings (one place, used by every entry point)."""
+
+from __future__ import annotations
+
+from bot.core.answer import Responder
+from bot.core.dialogue import Dialogue
+from bot.core.retrieve import CrossEncoderReranker, KnowledgeIndex
+from knowledge.catalog import load_catalog
+from knowledge.embedders import make_embedder
+from knowledge.settings import Settings
+from knowledge.store import Store, StoreError
+
+
+def build_responder(settings: Settings) -> Responder:
+    """Open the store, load the embedder and index, and build the responder (extractive or LLM)."""
+    store = Store.open(settings)
+    if not store.active_name:
+        raise StoreError(f"Indeks di {store.location} masih kosong. Jalankan `spbe-bot ingest`.")
+    embedder = make_embedder(settings.embedder)
+    reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
+    index = KnowledgeIndex(store, embedder, core_regulation=settings.core_regulation, reranker=reranker)
+    catalog = load_catalog(settings.catalog_path)
+    if settings.llm_base_url and settings.llm_model:
+        from bot.core.llm import LLMResponder, OpenAICompatibleLLM
+
+        llm = OpenAICompatibleLLM(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed",
+            timeout_s=settings.llm_timeout_s,
+        )
+        return LLMResponder(index=index, catalog=catalog, top_k=settings.top_k, llm=llm)
+    return Responder(index=index, catalog=catalog, top_k=settings.top_k)
+
+
+def build_dialogue(settings: Settings) -> Dialogue:
+    """The dialogue engine every channel talks to."""
+    return Dialogue(build_responder(settings), max_turns=settings.memory_turns, max_chats=settings.max_chats)
