@@ -72,7 +72,8 @@ class Thresholds:
     min_dense: float = 0.855
     sibling_ratio: float = 0.5
     max_passages: int = 3
-    long_quote: int = 700
+    long_quote: int = 1200
+    whole_pasal: int = 1600
 
 
 @dataclass
@@ -133,6 +134,9 @@ class Responder:
                 "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT,
             )
         prefer = intent.known or (context.regulations[:1] if follow_up else ())
+        # "evaluasi SPBE 2023" points at that year's report when the knowledge base holds one.
+        reports = tuple(r for y in intent.years for r in self.index.regulations if r.endswith(f"SPBE {y}"))
+        prefer = (*prefer, *reports)
         if intent.definition:
             found = self.index.definitions(intent.definition, prefer)
             if found:
@@ -280,8 +284,12 @@ class Responder:
         return Answer(text, tuple(citations), tuple(passages))
 
     def _choose(self, passages: list[Passage]) -> list[Passage]:
-        """The best passage, plus its sibling ayat when they rank close (a Pasal read together)."""
+        """The best passage; for a Pasal, the whole Pasal when short, else the ayat that rank close."""
         best = passages[0]
+        if (best.citation.pasal or "").isdigit():
+            whole = self.index.pasal(best.citation.regulation, best.citation.pasal or "")
+            if sum(len(p.text) for p in whole) <= self.thresholds.whole_pasal:
+                return whole
         chosen = [best]
         for passage in passages[1:]:
             if len(chosen) >= self.thresholds.max_passages:

@@ -27,6 +27,13 @@ _DEFINED_RE = re.compile(
 )
 
 
+_HEADING_NUMBER_RE = re.compile(r"^(?:BAB\s+[IVXL]+\s+|[A-Z]\.\s+|\d+(?:\.\s?\d+)*\.?\s+|Tabel\s+\d+\.\s+)")
+# Heading words too common to tell sections apart.
+_GENERIC_HEADING = frozenset(
+    {"spbe", "sistem", "pemerintahan", "berbasis", "elektronik", "dan", "di", "pada", "dalam"}
+)
+
+
 class Reranker(Protocol):
     """Reorders retrieved passages for a question (e.g. a sentence-transformers CrossEncoder)."""
 
@@ -67,6 +74,7 @@ class KnowledgeIndex:
         reranker: Reranker | None = None,
         rrf_k: int = 20,
         dense_weight: float = 1.0,
+        heading_weight: float = 0.5,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -74,6 +82,7 @@ class KnowledgeIndex:
         self.reranker = reranker
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
+        self.heading_weight = heading_weight
         self._lock = threading.Lock()
         self.collection: str | None = None
         self._load()
@@ -105,7 +114,13 @@ class KnowledgeIndex:
                     definitions.append((_term_key(m.group("term")), p.index))
                     if m.group("alias"):
                         definitions.append((_term_key(m.group("alias")), p.index))
+        headings = []
+        for p in passages:
+            if p.heading_path and not (p.citation.pasal or "").isdigit():
+                words_ = {stem(w) for w in words(_HEADING_NUMBER_RE.sub("", p.heading_path[-1]))}
+                headings.append((p.index, frozenset(w for w in words_ - _GENERIC_HEADING if len(w) > 1)))
         with self._lock:
+            self._headings = headings
             self.collection = collection
             self.passages = passages
             self._by_id = {p.chunk_id: p.index for p in passages}
@@ -173,6 +188,16 @@ class KnowledgeIndex:
                 out.append((index, 1.0 - distance))
         return out
 
+    def _heading_matches(self, text: str) -> list[int]:
+        """Sections whose own heading the question names ('visi SPBE', 'etika asesor'), best first."""
+        asked = {stem(w) for w in words(expand(text))}
+        scored = []
+        for index, heading in self._headings:
+            if heading and heading <= asked:
+                scored.append((len(heading), index))
+        scored.sort(key=lambda item: -item[0])
+        return [index for _, index in scored]
+
     def _group_by_pasal(self, fused: dict[int, float]) -> list[Passage]:
         """Rank Pasal by their best ayat plus half the next: a Pasal that answers in two ayat wins."""
         groups: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
@@ -189,11 +214,10 @@ class KnowledgeIndex:
             group_score = members[0][1] + (0.5 * members[1][1] if len(members) > 1 else 0.0)
             ranked_groups.append((group_score, members))
         ranked_groups.sort(key=lambda g: -g[0])
-        return [
-            replace(self.passages[index], score=score if position else group_score)
-            for group_score, members in ranked_groups
-            for position, (index, score) in enumerate(members)
-        ]
+        # One passage per Pasal first (so the top ranks are distinct units), then the other ayat.
+        leaders = [replace(self.passages[m[0][0]], score=score) for score, m in ranked_groups]
+        rest = [replace(self.passages[i], score=s) for _, m in ranked_groups for i, s in m[1:]]
+        return leaders + rest
 
     def search(
         self,
@@ -213,6 +237,8 @@ class KnowledgeIndex:
             fused[index] += 1.0 / (self.rrf_k + rank + 1)
         for rank, (index, _) in enumerate(dense):
             fused[index] += self.dense_weight / (self.rrf_k + rank + 1)
+        for rank, index in enumerate(self._heading_matches(text)[:pool]):
+            fused[index] += self.heading_weight / (self.rrf_k + rank + 1)
         preferred = set(prefer)
         avoided = set(avoid)
         for index in list(fused):

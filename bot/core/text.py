@@ -20,7 +20,7 @@ ABBREVIATIONS = {
     "dikoordinir": "dikoordinasikan", "ngaudit": "mengaudit", "dapet": "dapat", "sebutin": "sebutkan",
     "jelasin": "jelaskan", "dijelasin": "dijelaskan", "ngatur": "mengatur", "bikin": "membuat",
     "kominfo": "komunikasi dan informatika", "kemkominfo": "komunikasi dan informatika",
-    "komdigi": "komunikasi dan digital", "sblm": "sebelum",
+    "komdigi": "komunikasi dan digital", "bumn": "badan usaha milik negara", "sblm": "sebelum",
     "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
 }  # fmt: skip
 
@@ -92,9 +92,23 @@ def index_tokens(text: str) -> list[str]:
     return out
 
 
+# Words a question uses where the regulation says another ("mencakup" -> "meliputi").
+SYNONYMS = {
+    "mencakup": ("meliputi", "terdiri"), "cakupan": ("meliputi", "lingkup"), "berisi": ("memuat",),
+    "isinya": ("memuat",), "komponen": ("memuat",), "menjalankan": ("melaksanakan",),
+    "dijalankan": ("dilaksanakan",), "ditunjuk": ("ditugaskan", "menugaskan", "penugasan"),
+    "wajib": ("harus",), "syarat": ("persyaratan", "memenuhi"), "persyaratan": ("memenuhi",),
+    "kapan": ("paling lambat", "waktu"), "lama": ("jangka waktu", "paling lama"),
+    "bedanya": ("adalah",), "beda": ("adalah",), "tujuan": ("bertujuan",), "siapa": ("oleh",),
+    "terdiri": ("meliputi",), "macam": ("kategori", "jenis"),
+}  # fmt: skip
+
+
 def query_tokens(text: str) -> list[str]:
-    """Tokens for a user's question: abbreviations expanded, then as for the index."""
-    return index_tokens(expand(text))
+    """Tokens for a user's question: abbreviations expanded, synonyms added, then as for the index."""
+    expanded = expand(text)
+    extra = [s for w in words(expanded) for s in SYNONYMS.get(w, ())]
+    return index_tokens(" ".join([expanded, *extra]))
 
 
 def content_words(text: str) -> list[str]:
