@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.answer import Responder
+from bot.core.answer import DENSE_FLOORS, Responder, Thresholds
 from bot.core.dialogue import Dialogue
 from bot.core.retrieve import CrossEncoderReranker, KnowledgeIndex
 from knowledge.catalog import load_catalog
@@ -20,6 +20,7 @@ def build_responder(settings: Settings) -> Responder:
     reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
     index = KnowledgeIndex(store, embedder, core_regulation=settings.core_regulation, reranker=reranker)
     catalog = load_catalog(settings.catalog_path)
+    thresholds = Thresholds(min_dense=DENSE_FLOORS.get(embedder.model_id, 0.0))
     if settings.llm_base_url and settings.llm_model:
         from bot.core.llm import LLMResponder, OpenAICompatibleLLM
 
@@ -29,8 +30,10 @@ def build_responder(settings: Settings) -> Responder:
             api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed",
             timeout_s=settings.llm_timeout_s,
         )
-        return LLMResponder(index=index, catalog=catalog, top_k=settings.top_k, llm=llm)
-    return Responder(index=index, catalog=catalog, top_k=settings.top_k)
+        return LLMResponder(
+            index=index, catalog=catalog, thresholds=thresholds, top_k=settings.top_k, llm=llm
+        )
+    return Responder(index=index, catalog=catalog, thresholds=thresholds, top_k=settings.top_k)
 
 
 def build_dialogue(settings: Settings) -> Dialogue:

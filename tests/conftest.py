@@ -63,3 +63,37 @@ def settings(tmp_path: Path) -> Settings:
     docs = tmp_path / "documents"
     docs.mkdir()
     return Settings(documents_dir=docs, store_dir=tmp_path / "store", embedder="hash", _env_file=None)
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A store holding the whole corpus (one file per document), built once with the hash embedder."""
+    from ingest.pipeline import Ingestor
+    from knowledge.catalog import load_catalog
+    from knowledge.embedders import make_embedder
+    from knowledge.store import Store
+
+    root = tmp_path_factory.mktemp("corpus-store")
+    settings = Settings(
+        documents_dir=root / "docs", store_dir=root / "store", embedder="hash", _env_file=None
+    )
+    store = Store.open(settings, create=True)
+    report = Ingestor(store, make_embedder("hash"), load_catalog()).run(
+        [corpus_path(name) for name in CORPUS_FILES.values()]
+    )
+    assert not report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def dialogue_factory(corpus_settings: Settings):
+    """Fresh dialogue engines over the shared corpus store (the index is loaded once)."""
+    from bot.core.dialogue import Dialogue
+    from bot.wiring import build_responder
+
+    responder = build_responder(corpus_settings)
+
+    def make(**kwargs) -> Dialogue:
+        return Dialogue(responder, **kwargs)
+
+    return make

@@ -130,3 +130,80 @@ def test_corrupt_store_is_reported_clearly(settings):
     assert result.returncode == 2
     assert "tidak dapat dibuka" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ask_json_prints_the_turn_object(corpus_settings):
+    result = run_cli(corpus_settings, "ask", "isi pasal 40 perpres 95 apa?", "--json")
+    assert result.returncode == 0, result.stderr
+    turn = json.loads(result.stdout)
+    assert set(turn) == {"question", "answer", "refused", "citations", "retrieved", "latency_ms"}
+    assert turn["citations"][0] == {
+        "regulation": "Perpres 95/2018",
+        "pasal": "40",
+        "part": None,
+        "section": None,
+        "page": turn["citations"][0]["page"],
+        "quote": turn["citations"][0]["quote"],
+    }
+    assert "kenirsangkalan" in turn["answer"] and turn["refused"] is False
+
+
+def test_eval_writes_results_and_prints_metrics(corpus_settings, tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        """
+- id: lookup
+  kind: pasal_lookup
+  question: "pasal 24 perpres spbe bunyinya apa?"
+  gold: [{regulation: "Perpres 95/2018", pasal: "24"}]
+  must_include: ["proses bisnis"]
+- id: oos
+  kind: out_of_scope
+  question: "resep rendang yang empuk dong"
+  expect: refuse
+  gold: []
+- id: chain
+  kind: dialogue
+  turns:
+    - question: "pasal 60 perpres 95 isinya apa?"
+      gold: [{regulation: "Perpres 95/2018", pasal: "60"}]
+      must_include: ["koordinator spbe instansi pusat"]
+    - question: "pasal berikutnya bilang apa?"
+      gold: [{regulation: "Perpres 95/2018", pasal: "61"}]
+      must_include: ["sekretaris daerah"]
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results.json"
+    result = run_cli(corpus_settings, "eval", str(cases), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert [c["id"] for c in results["cases"]] == ["lookup", "oos", "chain"]
+    assert len(results["cases"][2]["turns"]) == 2
+    assert results["cases"][2]["turns"][1]["citations"][0]["pasal"] == "61"
+    assert len(results["cases"][0]["turns"][0]["retrieved"]) >= 1
+    overall = next(line for line in result.stdout.splitlines() if "overall" in line)
+    assert "1.000" in overall  # hit@1, citation precision, must_include and refusal accuracy are all 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {question: no id}\n", encoding="utf-8")
+    broken = run_cli(corpus_settings, "eval", str(bad))
+    assert broken.returncode == 2 and "id" in broken.stderr
+
+
+def test_chat_without_documents_says_so_in_one_line(settings):
+    result = run_cli(settings, "chat")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Belum ada dokumen" in lines[0]
+
+
+def test_console_chat_runs_the_dialogue(dialogue_factory):
+    from bot.channels.console import run_console
+
+    typed = iter(["apa itu arsitektur spbe?", "/reset", "/keluar"])
+    shown: list[str] = []
+    run_console(dialogue_factory(), read=lambda prompt: next(typed), write=shown.append)
+    assert "Selamat datang" in shown[0]
+    assert any("Perpres 95/2018 Pasal 1 angka 6" in s for s in shown)
+    assert any("lupakan" in s for s in shown)
+    assert shown[-1] == "Sampai jumpa."

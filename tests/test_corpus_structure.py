@@ -169,10 +169,11 @@ def _catchwords(regulation):
     return found
 
 
-@pytest.mark.parametrize("regulation", ["Perpres 95/2018", "Perpres 132/2022", "Perpres 82/2023"])
+@pytest.mark.parametrize("regulation", sorted(r for r, f in CORPUS_FILES.items() if not f.endswith(".md")))
 def test_no_catchword_repeated_in_chunks(regulation):
     catchwords = _catchwords(regulation)
-    assert len(catchwords) >= 5  # these text layers have one on most pages
+    if regulation in ("Perpres 95/2018", "Perpres 132/2022", "Perpres 82/2023"):
+        assert len(catchwords) >= 5  # these text layers have one on most pages
     whole = _words(" ".join(c.text for c in chunks_of(regulation)))
     for word in catchwords:
         assert f" {_words(word)} {_words(word)} " not in f" {whole} ", word

@@ -112,7 +112,7 @@ def _named(responder: Responder, text: str) -> tuple[str, ...]:
 def pasal_command(argument: str) -> str:
     """'/pasal perpres95 40' -> 'isi pasal 40 perpres 95'."""
     argument = re.sub(r"([a-z])(\d)", r"\1 \2", argument.strip().lower())
-    m = re.match(r"^(.*?)\s*(\d{1,3})(?:\s+(?:ayat\s*)?\(?(\d{1,2})\)?)?\s*$", argument)
+    m = re.match(r"^(.*?)\s*(\d{1,3})(?:\s+ayat\s*\(?(\d{1,2})\)?)?\s*$", argument)
     if not m or not m.group(1):
         return "isi pasal"
     ayat = f" ayat {m.group(3)}" if m.group(3) else ""
