@@ -62,7 +62,7 @@ class Context:
     questions: tuple[str, ...] = ()
     regulations: tuple[str, ...] = ()  # named or cited earlier, most recent first
     last_pasal: tuple[str, int] | None = None  # (regulation, Pasal) of the last answer
-    last_chunks: tuple[str, ...] = ()
+    last_units: tuple[tuple[str, str], ...] = ()  # (regulation, Pasal or section) the last answer cited
 
 
 # Per embedding model, the similarity of the best passage below which a question is not about SPBE.
@@ -147,7 +147,7 @@ class Responder:
             if found:
                 return self._definition(found)
         passages, signals = self.index.search(
-            query, prefer=prefer, avoid=context.last_chunks if follow_up else (), k=self.top_k
+            query, prefer=prefer, avoid=context.last_units if follow_up else (), k=self.top_k
         )
         if not passages or not self._enough_evidence(
             intent, query, passages, signals["dense_top"], follow_up

@@ -8,7 +8,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from bot.core.answer import GREETING, HINT, Context, Responder
-from bot.core.models import Answer
+from bot.core.models import Answer, unit_key
 
 MAX_QUESTION_CHARS = 1000
 
@@ -60,7 +60,7 @@ class Dialogue:
             questions=tuple(t.question for t in turns),
             regulations=tuple(dict.fromkeys(regulations)),
             last_pasal=last_pasal,
-            last_chunks=tuple(p.chunk_id for p in (last.passages[:3] if last else ())),
+            last_units=tuple(dict.fromkeys(unit_key(c) for c in last.citations)) if last else (),
         )
 
     def ask(self, chat_id: str, text: str) -> Answer:

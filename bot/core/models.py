@@ -8,6 +8,12 @@ from typing import Any
 from knowledge.schema import Citation
 
 
+def unit_key(citation: Citation) -> tuple[str, str]:
+    """(regulation, Pasal number) for an article; (regulation, section) for a Lampiran or report part."""
+    pasal = citation.pasal or ""
+    return citation.regulation, pasal if pasal.isdigit() else (citation.section or pasal)
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its citation and retrieval score."""
@@ -22,8 +28,8 @@ class Passage:
 
     @property
     def key(self) -> tuple[str, str]:
-        """(regulation, pasal or section): the unit the eval matches on."""
-        return self.citation.regulation, self.citation.pasal or self.citation.section or ""
+        """(regulation, Pasal number or section): the unit a passage belongs to."""
+        return unit_key(self.citation)
 
     def retrieved(self) -> dict[str, Any]:
         """Structured form for eval output."""

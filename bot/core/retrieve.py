@@ -75,6 +75,8 @@ class KnowledgeIndex:
         rrf_k: int = 20,
         dense_weight: float = 1.0,
         heading_weight: float = 0.5,
+        sibling_weights: tuple[float, ...] = (1.0,),
+        bm25_params: tuple[float, float] = (2.0, 0.75),
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -83,6 +85,9 @@ class KnowledgeIndex:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.heading_weight = heading_weight
+        self.sibling_weights = sibling_weights
+        self.heading_share = 1.0
+        self.bm25_params = bm25_params
         self._lock = threading.Lock()
         self.collection: str | None = None
         self._load()
@@ -98,7 +103,7 @@ class KnowledgeIndex:
             passages.append(
                 Passage(i, record.chunk_id, chunk.text, chunk.citation, chunk.kind, chunk.heading_path)
             )
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25 = bm25s.BM25(k1=self.bm25_params[0], b=self.bm25_params[1])
         corpus = [
             index_tokens(" ".join([p.citation.label(), *p.heading_path, p.text])) or ["_"] for p in passages
         ]
@@ -193,13 +198,18 @@ class KnowledgeIndex:
         asked = {stem(w) for w in words(expand(text))}
         scored = []
         for index, heading in self._headings:
-            if heading and heading <= asked:
-                scored.append((len(heading), index))
-        scored.sort(key=lambda item: -item[0])
-        return [index for _, index in scored]
+            shared = len(heading & asked)
+            # Most of the heading named (a heading's verb like "Penetapan" is rarely typed).
+            if heading and shared >= min(2, len(heading)) and shared / len(heading) >= self.heading_share:
+                scored.append((shared, shared / len(heading), index))
+        scored.sort(key=lambda item: (-item[0], -item[1]))
+        return [index for _, _, index in scored]
 
     def _group_by_pasal(self, fused: dict[int, float]) -> list[Passage]:
-        """Rank Pasal by their best ayat plus half the next: a Pasal that answers in two ayat wins."""
+        """Rank Pasal by their best ayat plus the next (sibling_weights): a Pasal answering in two ayat wins.
+
+        Tuned on the dev set: best+second beat best alone, best+second/2 and best+second+third.
+        """
         groups: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
         for index, score in fused.items():
             passage = self.passages[index]
@@ -211,7 +221,9 @@ class KnowledgeIndex:
         ranked_groups = []
         for members in groups.values():
             members.sort(key=lambda m: -m[1])
-            group_score = members[0][1] + (0.5 * members[1][1] if len(members) > 1 else 0.0)
+            group_score = members[0][1] + sum(
+                w * m[1] for w, m in zip(self.sibling_weights, members[1:], strict=False)
+            )
             ranked_groups.append((group_score, members))
         ranked_groups.sort(key=lambda g: -g[0])
         # One passage per Pasal first (so the top ranks are distinct units), then the other ayat.
@@ -224,7 +236,7 @@ class KnowledgeIndex:
         text: str,
         *,
         prefer: Sequence[str] = (),
-        avoid: Iterable[str] = (),
+        avoid: Iterable[tuple[str, str]] = (),
         k: int = 10,
         pool: int = 50,
     ) -> tuple[list[Passage], dict[str, float]]:
@@ -245,7 +257,7 @@ class KnowledgeIndex:
             passage = self.passages[index]
             if passage.citation.regulation in preferred:
                 fused[index] *= 1.6
-            if passage.chunk_id in avoided:
+            if passage.key in avoided:  # a follow-up asks for something the last answer did not say
                 fused[index] *= 0.5
         passages = self._group_by_pasal(fused)[: max(k, 20)]
         if self.reranker is not None:
