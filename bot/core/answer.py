@@ -159,7 +159,7 @@ class Responder:
                 "SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
                 passages,
             )
-        return self._compose(query, passages)
+        return self._compose(query, passages, intent.known)
 
     def _in_domain(self, intent: Intent) -> bool:
         if intent.regulations or intent.pasal is not None:
@@ -267,48 +267,51 @@ class Responder:
         return Answer(text + self._sources(regulations), tuple(citations), tuple(found[:10]))
 
     # -- composing from search results -----------------------------------------------------------
-    def _compose(self, query: str, passages: list[Passage]) -> Answer:
-        chosen = self._choose(passages)
+    def _compose(self, query: str, passages: list[Passage], named: Sequence[str] = ()) -> Answer:
+        """Quote the best unit (and, when the question names several regulations, the best of each)."""
+        leaders = [passages[0]]
+        for regulation in named[1:] if len(named) > 1 else ():
+            best = next((p for p in passages if p.citation.regulation == regulation), None)
+            if best and best.key not in {p.key for p in leaders}:
+                leaders.append(best)
         terms = {stem(w) for w in content_words(query)}
         parts: list[str] = []
         citations: list[Citation] = []
-        for passage in chosen:
-            quote = self._excerpt(passage, terms)
-            if not quote_is_faithful(quote, passage):  # extractive means verbatim; never paraphrase
-                logger.warning("dropping an unfaithful quote from %s", passage.chunk_id)
+        for leader in leaders:
+            chosen = self._choose(leader, passages)
+            quotes = [self._excerpt(p, terms) if len(chosen) == 1 else p.text for p in chosen]
+            if not all(quote_is_faithful(q, p) for q, p in zip(quotes, chosen, strict=True)):
+                logger.warning("dropping an unfaithful quote from %s", leader.chunk_id)  # never paraphrase
                 continue
-            parts.append(f"“{quote}”\n— {passage.citation.label()}")
-            citations.append(citation_of(passage, quote))
+            parts.append(f"“{chr(10).join(quotes)}”\n— {_unit_label(chosen)}")
+            citations += [citation_of(p, q) for p, q in zip(chosen, quotes, strict=True)]
         if not citations:
             return refusal(
                 "insufficient", "Maaf, saya tidak menemukan kutipan yang dapat saya pertanggungjawabkan."
             )
-        lead = "Berikut ketentuan yang relevan:"
         regulations = list(dict.fromkeys(c.regulation for c in citations))
-        text = lead + "\n\n" + "\n\n".join(parts) + self._sources(regulations)
+        text = "Berikut ketentuan yang relevan:\n\n" + "\n\n".join(parts) + self._sources(regulations)
         return Answer(text, tuple(citations), tuple(passages))
 
-    def _choose(self, passages: list[Passage]) -> list[Passage]:
-        """The best passage; for a Pasal, the whole Pasal when short, else the ayat that rank close."""
-        best = passages[0]
-        if (best.citation.pasal or "").isdigit():
-            whole = self.index.pasal(best.citation.regulation, best.citation.pasal or "")
-            if sum(len(p.text) for p in whole) <= self.thresholds.whole_pasal:
-                return whole
-        chosen = [best]
-        for passage in passages[1:]:
-            if len(chosen) >= self.thresholds.max_passages:
-                break
-            same_unit = passage.key == best.key and passage.citation.pasal not in (None, "Lampiran")
-            if same_unit and passage.score >= best.score * self.thresholds.sibling_ratio:
-                chosen.append(passage)
-        order = {
-            p.chunk_id: i
-            for i, p in enumerate(self.index.pasal(best.citation.regulation, best.citation.pasal or ""))
+    def _choose(self, leader: Passage, passages: list[Passage]) -> list[Passage]:
+        """A Pasal whole when short, else its ayat that rank close; a section's chunk and the next one."""
+        unit = self.index.unit(leader)
+        if sum(len(p.text) for p in unit) <= self.thresholds.whole_pasal:
+            return unit
+        if not (leader.citation.pasal or "").isdigit():
+            # Lists in a Lampiran or report often run on into the section's next chunk.
+            position = next(i for i, p in enumerate(unit) if p.chunk_id == leader.chunk_id)
+            # A chunk that opens mid-list ("3. Unit ...", "c. ...") needs the chunk before it.
+            if position and re.match(r"^(?:\d+|[a-z])[.)]\s", leader.text):
+                return unit[position - 1 : position + 1]
+            return unit[position : position + 2]
+        close = {
+            p.chunk_id
+            for p in passages
+            if p.key == leader.key and p.score >= leader.score * self.thresholds.sibling_ratio
         }
-        if len(chosen) > 1 and all(p.chunk_id in order for p in chosen):
-            chosen.sort(key=lambda p: order[p.chunk_id])
-        return chosen
+        chosen = [p for p in unit if p.chunk_id in close or p.chunk_id == leader.chunk_id]
+        return chosen[: self.thresholds.max_passages]
 
     def _excerpt(self, passage: Passage, terms: set[str]) -> str:
         """The whole passage when short; otherwise its lines that share most words with the question."""
@@ -341,6 +344,14 @@ class Responder:
             link = f" {entry.url}" if entry.url else ""
             lines.append(f"- {entry.title} ({status}).{link}")
         return "\n\nSumber:\n" + "\n".join(lines)
+
+
+def _unit_label(chosen: Sequence[Passage]) -> str:
+    """'Perpres 95/2018 Pasal 58' for several ayat of one Pasal; the passage's own label for one."""
+    first = chosen[0]
+    if len(chosen) == 1 or not (first.citation.pasal or "").isdigit():
+        return first.citation.label()
+    return replace(first.citation, part=None).label()
 
 
 def _contains(passage: Passage, word: str) -> bool:

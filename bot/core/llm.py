@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -97,25 +98,25 @@ class LLMResponder(Responder):
     context_passages: int = 5
     min_kept_share: float = 0.5
 
-    def _compose(self, query: str, passages: list[Passage]) -> Answer:
+    def _compose(self, query: str, passages: list[Passage], named: Sequence[str] = ()) -> Answer:
         if self.llm is None:
-            return super()._compose(query, passages)
+            return super()._compose(query, passages, named)
         context = passages[: self.context_passages]
         prompt = f"Kutipan:\n{numbered(context)}\n\nPertanyaan: {query}"
         try:
             reply = self.llm.complete(SYSTEM_PROMPT, prompt)
         except Exception as exc:  # timeouts, HTTP errors, refused connections: answer without the model
             logger.warning("LLM failed (%s); answering extractively", type(exc).__name__)
-            return _noted(super()._compose(query, passages), f"llm_error:{type(exc).__name__}")
+            return _noted(super()._compose(query, passages, named), f"llm_error:{type(exc).__name__}")
         if not reply or "TIDAK_DITEMUKAN" in reply:
             logger.info("LLM found no answer in the passages; answering extractively")
-            return _noted(super()._compose(query, passages), "llm_no_answer")
+            return _noted(super()._compose(query, passages, named), "llm_no_answer")
         verified = verify_reply(reply, context)
         total = len(verified.sentences) + len(verified.dropped)
         if verified.dropped:
             logger.warning("verification dropped %s of %s LLM sentences", len(verified.dropped), total)
         if not verified.sentences or len(verified.sentences) < total * self.min_kept_share:
-            return _noted(super()._compose(query, passages), "llm_unverified")
+            return _noted(super()._compose(query, passages, named), "llm_unverified")
         regulations = list(dict.fromkeys(c.regulation for c in verified.citations))
         text = " ".join(verified.sentences) + self._sources(regulations)
         notes = ("llm",) + ((f"llm_dropped:{len(verified.dropped)}",) if verified.dropped else ())

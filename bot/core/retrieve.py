@@ -109,8 +109,10 @@ class KnowledgeIndex:
         ]
         bm25.index(corpus, show_progress=False)
         by_pasal: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_unit: dict[tuple[str, str], list[int]] = defaultdict(list)
         definitions: list[tuple[frozenset[str], int]] = []
         for p in passages:
+            by_unit[p.key].append(p.index)
             if p.citation.pasal:
                 by_pasal[(p.citation.regulation, p.citation.pasal)].append(p.index)
             if p.citation.pasal == "1" and p.kind == "angka":
@@ -131,6 +133,7 @@ class KnowledgeIndex:
             self._by_id = {p.chunk_id: p.index for p in passages}
             self._bm25 = bm25
             self._by_pasal = dict(by_pasal)
+            self._by_unit = dict(by_unit)
             self._definitions = definitions
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
         logger.info("index loaded: %s passages from %s", len(passages), collection)
@@ -146,6 +149,10 @@ class KnowledgeIndex:
     def pasal(self, regulation: str, number: int | str) -> list[Passage]:
         """All chunks of one Pasal, in order."""
         return [self.passages[i] for i in self._by_pasal.get((regulation, str(number)), [])]
+
+    def unit(self, passage: Passage) -> list[Passage]:
+        """Every chunk of the passage's Pasal, or of its section, in document order."""
+        return [self.passages[i] for i in self._by_unit.get(passage.key, [passage.index])]
 
     def pasal_numbers(self, regulation: str) -> list[int]:
         """The Pasal a regulation has."""
