@@ -76,7 +76,7 @@ class KnowledgeIndex:
         dense_weight: float = 1.0,
         heading_weight: float = 0.5,
         sibling_weights: tuple[float, ...] = (1.0,),
-        bm25_params: tuple[float, float] = (2.0, 0.75),
+        bm25_params: tuple[float, float] = (3.0, 0.75),
     ) -> None:
         self.store = store
         self.embedder = embedder

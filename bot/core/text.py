@@ -80,15 +80,21 @@ def words(text: str) -> list[str]:
 
 
 def index_tokens(text: str) -> list[str]:
-    """Tokens for the lexical index: each word, plus its stem when the stem differs."""
+    """Tokens for the lexical index: each word, its stem when different, and adjacent-word pairs."""
     out: list[str] = []
+    previous = ""
     for word in words(text):
         if word in STOPWORDS:
+            previous = ""
             continue
         out.append(word)
         root = stem(word)
         if root != word and len(root) >= 4:
             out.append(root)
+        # Legal terms are phrases ("manajemen data", "aplikasi umum", "pusat data").
+        if previous:
+            out.append(f"{previous}_{root}")
+        previous = root
     return out
 
 
