@@ -153,3 +153,24 @@ def test_commands(dialogue_factory):
     assert "tidak saya kenal" in dialogue.handle("k", "/hapus-semua")
     long_text = "spbe " * 5000
     assert dialogue.handle("k", long_text)  # 25,000 characters: answered, not crashed
+
+
+def test_three_turn_chain_keeps_the_topic(dialogue_factory):
+    dialogue = dialogue_factory()
+    first = dialogue.ask("t", "apa itu arsitektur spbe instansi pusat?")
+    assert (first.citations[0].pasal, first.citations[0].part) == ("1", "angka 8")
+    second = dialogue.ask("t", "siapa yang menetapkannya?")
+    assert second.citations[0].pasal == "11"
+    assert "ditetapkan oleh pimpinan Instansi Pusat" in second.text
+    third = dialogue.ask("t", "kalau untuk pemda gimana?")
+    assert not third.refused
+    assert "Pemerintah Daerah" in third.text and "Pasal 11" not in third.text
+
+
+def test_follow_up_swaps_the_twin():
+    from bot.core.query import follow_up_query
+
+    query = follow_up_query(
+        "rencana dan anggaran spbe di kementerian koordinasi dengan siapa?", "kalau pemda?"
+    )
+    assert "kementerian" not in query and "pemda" in query and "anggaran" in query

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.models import Answer, Passage
-from bot.core.query import Intent, read_intent
+from bot.core.query import Intent, follow_up_query, read_intent
 from bot.core.retrieve import KnowledgeIndex, citation_of
 from bot.core.text import content_words, stem
 from bot.core.verify import quote_is_faithful
@@ -132,7 +132,7 @@ class Responder:
         if intent.pasal is not None and intent.lookup:
             return self._lookup(intent, context)
         follow_up = bool(context.questions) and intent.follow_up and not anchored
-        query = f"{context.questions[-1]} {text}" if follow_up else text
+        query = follow_up_query(context.questions[-1], text) if follow_up else text
         if not follow_up and not self._in_domain(intent):
             return refusal(
                 "out_of_scope",
@@ -159,7 +159,7 @@ class Responder:
                 "SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
                 passages,
             )
-        return self._compose(query, passages, intent.known)
+        return replace(self._compose(query, passages, intent.known), query=query)
 
     def _in_domain(self, intent: Intent) -> bool:
         if intent.regulations or intent.pasal is not None:

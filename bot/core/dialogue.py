@@ -57,7 +57,7 @@ class Dialogue:
             if first.pasal and first.pasal.isdigit():
                 last_pasal = (first.regulation, int(first.pasal))
         return Context(
-            questions=tuple(t.question for t in turns),
+            questions=tuple(t.answer.query or t.question for t in turns),
             regulations=tuple(dict.fromkeys(regulations)),
             last_pasal=last_pasal,
             last_units=tuple(dict.fromkeys(unit_key(c) for c in last.citations)) if last else (),

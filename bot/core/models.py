@@ -54,6 +54,7 @@ class Answer:
     refusal: str | None = None  # out_of_scope | injection | insufficient | not_found
     latency_ms: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    query: str = ""  # what was searched: a follow-up carries the topic of the turns before it
 
     def turn(self, question: str) -> dict[str, Any]:
         """The turn object of `ask --json` and `eval` results."""

@@ -161,6 +161,27 @@ def find_regulations(text: str, names: Iterable[str], aliases: dict[str, str]) -
     return out
 
 
+# Twins the regulations treat side by side: "kalau untuk pemda?" after a question about instansi pusat
+# asks the same thing of the other twin, so the first twin's words leave the search.
+_CONTRASTS = (
+    (("instansi pusat", "kementerian lembaga", "kementerian", "lembaga"),
+     ("pemerintah daerah", "pemerintah provinsi", "pemerintah kabupaten", "pemerintah kota", "daerah")),
+    (("aplikasi umum",), ("aplikasi khusus",)),
+    (("nasional",), ("instansi pusat", "pemerintah daerah")),
+)  # fmt: skip
+
+
+def follow_up_query(previous: str, current: str) -> str:
+    """The search for a follow-up: the earlier question's topic with the new turn's twin swapped in."""
+    before, now = expand(previous), expand(current)
+    for left, right in _CONTRASTS:
+        for asked, dropped in ((left, right), (right, left)):
+            if any(re.search(rf"\b{term}\b", now) for term in asked):
+                for term in dropped:
+                    before = re.sub(rf"\b{term}\b", " ", before)
+    return " ".join([*before.split(), current])
+
+
 def definition_term(text: str) -> str | None:
     """The term a 'what is X' question asks about, if it is one."""
     flat = re.sub(r"[?!.,;:\"'()]", " ", expand(text))
