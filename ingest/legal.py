@@ -108,6 +108,17 @@ def _bab(text: str, expected: int) -> re.Match[str] | None:
     return m
 
 
+def _bab_heading(lines: list[Line], i: int, expected: int) -> tuple[str, int, int] | None:
+    """'BAB II TATA KELOLA ...' at line i: the heading, title lines used, and the next BAB expected."""
+    m = _bab(lines[i].text, expected)
+    if not m:
+        return None
+    title, used = m.group(2).strip(), 0
+    if not title:
+        title, used = _title_after(lines, i, upper=True)
+    return f"BAB {m.group(1)} {title}".strip(), used, _ROMAN.index(m.group(1)) + 1
+
+
 def _title_after(lines: list[Line], i: int, *, upper: bool) -> tuple[str, int]:
     """Heading title on the line(s) after index i; returns the title and how many lines it used."""
     parts: list[str] = []
@@ -141,15 +152,10 @@ def parse_regulation(lines: list[Line]) -> ParsedDocument:
             doc.sections.append(SectionNode("penutup", ("Penutup",), line.page, lines[i:closing_end]))
             doc.sections.extend(parse_attachment(lines[closing_end:], doc.warnings))
             break
-        bab_match = _bab(text, expected_bab)
-        if bab_match:
-            title = bab_match.group(2).strip()
-            used = 0
-            if not title:
-                title, used = _title_after(lines, i, upper=True)
-            bab = f"BAB {bab_match.group(1)} {title}".strip()
+        found = _bab_heading(lines, i, expected_bab)
+        if found:
+            bab, used, expected_bab = found
             doc.babs.append(bab)
-            expected_bab = _ROMAN.index(bab_match.group(1)) + 1
             bagian = paragraf = None
             i += 1 + used
             continue
@@ -255,14 +261,10 @@ def parse_attachment(lines: list[Line], warnings: list[str], *, guide: bool = Fa
             current = start(line.page)
             i += 1
             continue
-        bab_match = _bab(text, expected_bab)
-        if bab_match:
-            title = bab_match.group(2).strip()
-            used = 0
-            if not title:
-                title, used = _title_after(lines, i, upper=True)
-            bab, sub = f"BAB {bab_match.group(1)} {title}".strip(), None
-            expected_bab = _ROMAN.index(bab_match.group(1)) + 1
+        found = _bab_heading(lines, i, expected_bab)
+        if found:
+            bab, used, expected_bab = found
+            sub = None
             current = start(line.page)
             i += 1 + used
             continue

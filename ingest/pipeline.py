@@ -93,6 +93,19 @@ class _Parsed:
     warnings: list[str]
     seconds: float
 
+    def result(self, status: str, chunks: int, seconds: float, warnings: list[str]) -> DocumentResult:
+        """This file's row in the summary."""
+        return DocumentResult(
+            str(self.path),
+            status,
+            self.short_name,
+            len(self.loaded.pages),
+            len(self.doc.pasal),
+            chunks,
+            seconds,
+            warnings=warnings,
+        )
+
 
 def file_digest(path: Path) -> str:
     """sha256 of a file's bytes."""
@@ -232,18 +245,7 @@ class Ingestor:
             if owner and owner != str(item.path):
                 note = f"{item.short_name} sudah dimuat dari {Path(owner).name}; {item.path.name} dilewati"
                 logger.warning("duplicate document: %s", note)
-                results.append(
-                    DocumentResult(
-                        str(item.path),
-                        "duplicate",
-                        item.short_name,
-                        len(item.loaded.pages),
-                        len(item.doc.pasal),
-                        0,
-                        item.seconds,
-                        warnings=[note],
-                    )
-                )
+                results.append(item.result("duplicate", 0, item.seconds, [note]))
                 duplicates[str(item.path)] = item
                 continue
             owners[item.short_name] = str(item.path)
@@ -297,15 +299,8 @@ class Ingestor:
                     )
                 )
                 results.append(
-                    DocumentResult(
-                        str(item.path),
-                        "ingested",
-                        item.short_name,
-                        len(item.loaded.pages),
-                        len(item.doc.pasal),
-                        len(chunks),
-                        item.seconds + time.perf_counter() - started,
-                        warnings=item.warnings,
+                    item.result(
+                        "ingested", len(chunks), item.seconds + time.perf_counter() - started, item.warnings
                     )
                 )
             for key, item in duplicates.items():

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.core.answer import GREETING, HINT, Context, Responder
 from bot.core.models import Answer, unit_key
+from bot.core.query import find_regulations
 
 MAX_QUESTION_CHARS = 1000
 
@@ -69,8 +70,10 @@ class Dialogue:
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
         answer = self.responder.answer(text, self.context(chat_id))
-        named = tuple(r for r in self.responder.index.regulations if r.lower() in text.lower()) or _named(
-            self.responder, text
+        named = tuple(
+            m.short_name
+            for m in find_regulations(text, self.responder.index.regulations, self.responder.aliases())
+            if m.short_name
         )
         with self._lock:
             turns = self._memory.pop(chat_id, None) or deque(maxlen=self.max_turns)
@@ -97,16 +100,6 @@ class Dialogue:
         if command.startswith("/"):
             return "Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan."
         return self.ask(chat_id, stripped).text
-
-
-def _named(responder: Responder, text: str) -> tuple[str, ...]:
-    from bot.core.query import find_regulations
-
-    return tuple(
-        m.short_name
-        for m in find_regulations(text, responder.index.regulations, responder.aliases())
-        if m.short_name
-    )
 
 
 def pasal_command(argument: str) -> str:
