@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -44,7 +45,11 @@ def _settings(ctx: typer.Context) -> Settings:
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     """Read settings once for every subcommand."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"SPBE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise UserError(f"Pengaturan tidak valid: {problems}") from exc
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     # pypdf logs every repairable defect; the ingest summary already names files that fail.
     logging.getLogger("pypdf").setLevel(logging.ERROR)

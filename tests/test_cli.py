@@ -207,3 +207,17 @@ def test_console_chat_runs_the_dialogue(dialogue_factory):
     assert any("Perpres 95/2018 Pasal 1 angka 6" in s for s in shown)
     assert any("lupakan" in s for s in shown)
     assert shown[-1] == "Sampai jumpa."
+
+
+def test_invalid_setting_is_a_clear_error(settings):
+    env_settings = settings.model_copy()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "SPBE_TOP_K": "banyak", "SPBE_STORE_DIR": str(env_settings.store_dir)},
+    )
+    assert result.returncode == 2
+    assert "SPBE_TOP_K" in result.stderr and "Traceback" not in result.stderr
