@@ -54,6 +54,8 @@ def _root(ctx: typer.Context) -> None:
     # pypdf logs every repairable defect; the ingest summary already names files that fail.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
+    # httpx logs every request URL, and a Bot API URL contains the token: never let it reach a log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     ctx.obj = settings
 
 
@@ -305,6 +307,45 @@ def chat(ctx: typer.Context) -> None:
         report = run_ingest(settings, [settings.documents_dir], console=err)
         err.print(_summary(report))
     run_console(build_dialogue(settings))
+
+
+@app.command()
+def telegram(ctx: typer.Context) -> None:
+    """Jalankan bot Telegram (long polling); token dari SPBE_TELEGRAM_TOKEN."""
+    import asyncio
+
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.answer_log import AnswerLog
+    from bot.channels.telegram import TelegramChannel
+    from bot.wiring import build_dialogue
+
+    settings = _settings(ctx)
+    if not settings.telegram_token:
+        raise UserError(
+            "SPBE_TELEGRAM_TOKEN belum diatur. Minta token dari @BotFather lalu set variabel itu."
+        )
+    token = settings.telegram_token.get_secret_value()
+    # Check the token first: PTB's own start-up retries would log the rejected token with a traceback.
+    try:
+        me = asyncio.run(_get_me(Bot(token, base_url=settings.telegram_base_url)))
+    except InvalidToken as exc:
+        raise UserError("Token Telegram ditolak oleh server Bot API. Periksa SPBE_TELEGRAM_TOKEN.") from exc
+    except NetworkError as exc:
+        raise UserError(f"Server Bot API tidak dapat dihubungi ({type(exc).__name__}).") from exc
+    # The model and index load before the first update is taken, so the first user does not wait.
+    dialogue = build_dialogue(settings)
+    salt = settings.log_salt.get_secret_value() if settings.log_salt else None
+    channel = TelegramChannel(dialogue, AnswerLog(settings.answer_log_path, salt))
+    application = channel.build(token, settings.telegram_base_url)
+    err.print(f"Bot Telegram @{me.username} berjalan (long polling). Tekan Ctrl+C untuk berhenti.")
+    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+
+
+async def _get_me(bot: Any) -> Any:
+    async with bot:
+        return await bot.get_me()
 
 
 def _store_ready(settings: Settings) -> bool:

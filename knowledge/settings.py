@@ -50,3 +50,17 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(
         20.0, gt=0, description="Seconds to wait for the LLM before answering extractively."
     )
+    telegram_token: SecretStr | None = Field(
+        None, description="Telegram bot token from @BotFather (never logged)."
+    )
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="PTB base_url (token and method are appended); may point at a local Bot API.",
+    )
+    answer_log_path: Path = Field(
+        Path(".spbe/answers.sqlite3"), description="SQLite answer and feedback log."
+    )
+    log_salt: SecretStr | None = Field(
+        None,
+        description="Salt for chat-id hashes in the answer log; unset: a random salt kept beside the log.",
+    )

@@ -128,7 +128,7 @@ class Responder:
         anchored = bool(intent.regulations or intent.pasal or intent.definition)
         if intent.next_pasal and context.last_pasal:
             regulation, number = context.last_pasal
-            return self._pasal(regulation, number + intent.next_pasal, None)
+            return self.pasal(regulation, number + intent.next_pasal, None)
         if intent.pasal is not None and intent.lookup:
             return self._lookup(intent, context)
         follow_up = bool(context.questions) and intent.follow_up and not anchored
@@ -223,11 +223,12 @@ class Responder:
         candidates = list(dict.fromkeys(candidates))
         for regulation in candidates:
             if intent.pasal in self.index.pasal_numbers(regulation):
-                return self._pasal(regulation, intent.pasal, intent.ayat)
+                return self.pasal(regulation, intent.pasal, intent.ayat)
         regulation = candidates[0] if candidates else "regulasi yang Anda sebut"
-        return self._pasal(regulation, intent.pasal or 0, intent.ayat)
+        return self.pasal(regulation, intent.pasal or 0, intent.ayat)
 
-    def _pasal(self, regulation: str, number: int, ayat: int | None) -> Answer:
+    def pasal(self, regulation: str, number: int, ayat: int | None = None) -> Answer:
+        """The text of one Pasal (or one ayat) as an answer, or a not-found refusal."""
         chunks = self.index.pasal(regulation, number)
         if not chunks:
             numbers = self.index.pasal_numbers(regulation)

@@ -1,0 +1,88 @@
+"""The answer log: what was asked and answered, with a salted hash instead of the chat id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from bot.core.models import Answer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts REAL NOT NULL,
+    chat TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    question TEXT NOT NULL,
+    cited TEXT NOT NULL,
+    refused INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    feedback INTEGER
+);
+"""
+
+
+class AnswerLog:
+    """SQLite log of answers and the feedback given on them; never stores a raw chat id."""
+
+    def __init__(self, path: Path, salt: str | None = None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._salt = (salt or self._stored_salt(path)).encode()
+
+    @staticmethod
+    def _stored_salt(path: Path) -> str:
+        """A random salt kept beside the database, so hashes stay stable across restarts."""
+        salt_file = path.with_suffix(".salt")
+        if not salt_file.exists():
+            salt_file.write_text(secrets.token_hex(16), encoding="utf-8")
+            salt_file.chmod(0o600)
+        return salt_file.read_text(encoding="utf-8").strip()
+
+    def chat_hash(self, chat_id: str) -> str:
+        """The salted hash that stands for a chat in the log."""
+        return hashlib.blake2b(chat_id.encode(), key=self._salt[:64], digest_size=12).hexdigest()
+
+    def record(self, chat_id: str, channel: str, question: str, answer: Answer) -> int:
+        """Store one answer; returns its id (used by the feedback buttons)."""
+        cited = json.dumps([c.label() for c in answer.citations], ensure_ascii=False)
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT INTO answers (ts, chat, channel, question, cited, refused, latency_ms) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    time.time(),
+                    self.chat_hash(chat_id),
+                    channel,
+                    question,
+                    cited,
+                    int(answer.refused),
+                    answer.latency_ms,
+                ),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def feedback(self, answer_id: int, positive: bool) -> bool:
+        """Record 👍 or 👎 on an answer; False when there is no such answer."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "UPDATE answers SET feedback = ? WHERE id = ?", (1 if positive else -1, answer_id)
+            )
+        return cursor.rowcount == 1
+
+    def rows(self, since: float = 0.0) -> list[sqlite3.Row]:
+        """Logged answers since a time (for reports and tests)."""
+        self._db.row_factory = sqlite3.Row
+        with self._lock:
+            return list(self._db.execute("SELECT * FROM answers WHERE ts >= ? ORDER BY id", (since,)))
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()

@@ -1,0 +1,220 @@
+"""The Telegram channel: python-telegram-bot (v22) over the dialogue engine; it translates, nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.answer_log import AnswerLog
+from bot.channels.formatting import split_message, to_html
+from bot.core.dialogue import Dialogue, pasal_command, sources_text, welcome
+from bot.core.models import Answer
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+NOT_TEXT = (
+    "Maaf, saya hanya dapat membaca pesan teks. Silakan ketik pertanyaan Anda tentang SPBE, "
+    'misalnya "apa itu arsitektur SPBE?".'
+)
+EDITED = "Pesan yang diubah tidak saya proses ulang. Silakan kirim pertanyaan Anda sebagai pesan baru."
+EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan tentang SPBE."
+FAILED = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi sebentar lagi."
+THANKS = "Terima kasih atas penilaian Anda."
+
+
+class TelegramChannel:
+    """Handlers that turn Telegram updates into dialogue turns and answers into Telegram messages."""
+
+    def __init__(self, dialogue: Dialogue, answer_log: AnswerLog) -> None:
+        self.dialogue = dialogue
+        self.log = answer_log
+
+    def build(self, token: str, base_url: str) -> Application:
+        """The PTB Application with every handler wired (polling or webhook is the caller's choice)."""
+        application = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base_url)
+            .base_file_url(re.sub(r"/bot$", "/file/bot", base_url))
+            .rate_limiter(AIORateLimiter(max_retries=3))  # honours RetryAfter: nothing is dropped
+            .concurrent_updates(True)
+            .build()
+        )
+        application.add_handler(CommandHandler(["start", "help", "bantuan"], self.start))
+        application.add_handler(CommandHandler("sumber", self.sources))
+        application.add_handler(CommandHandler("reset", self.reset))
+        application.add_handler(CommandHandler("pasal", self.pasal))
+        application.add_handler(CallbackQueryHandler(self.button))
+        application.add_handler(MessageHandler(filters.UpdateType.EDITED, self.edited))
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.question))
+        application.add_handler(MessageHandler(filters.COMMAND, self.unknown_command))
+        application.add_handler(MessageHandler(filters.ALL, self.not_text))
+        application.add_error_handler(self.error)
+        return application
+
+    # -- commands --------------------------------------------------------------------------------
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start and /help: what the bot answers, examples, and the regulations it knows."""
+        await self._send(update.effective_message, welcome(self.dialogue.responder))
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/sumber: the regulations in the knowledge base with status and official link."""
+        await self._send(update.effective_message, sources_text(self.dialogue.responder))
+
+    async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/reset: forget the conversation."""
+        await self._send(update.effective_message, self.dialogue.handle(_chat_key(update), "/reset"))
+
+    async def pasal(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/pasal REGULASI NOMOR: direct lookup."""
+        if not context.args:
+            await self._send(
+                update.effective_message, "Tulis: /pasal REGULASI NOMOR, misalnya /pasal perpres95 40."
+            )
+            return
+        await self._answer(update, context, pasal_command(" ".join(context.args)))
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not have."""
+        if self._addressed(update, context):
+            await self._send(
+                update.effective_message, self.dialogue.handle(_chat_key(update), "/tidak-dikenal")
+            )
+
+    # -- messages --------------------------------------------------------------------------------
+    async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A plain question: answered as a reply, with a typing action while it is prepared."""
+        if not self._addressed(update, context):
+            return
+        text = _strip_mention(update.effective_message, context.bot.username)
+        if not text.strip():
+            await self._send(update.effective_message, EMPTY)
+            return
+        await self._answer(update, context, text)
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Edited messages are not answered again."""
+        if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            await context.bot.send_message(update.effective_chat.id, EDITED)
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice, locations, files: a polite pointer to text."""
+        if update.effective_message and self._addressed(update, context):
+            await self._send(update.effective_message, NOT_TEXT)
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """👍 / 👎 feedback and "Pasal lengkap"."""
+        query = update.callback_query
+        if query is None or not query.data:
+            return
+        kind, _, rest = query.data.partition("|")
+        if kind in ("up", "down"):
+            recorded = rest.isdigit() and self.log.feedback(int(rest), kind == "up")
+            await query.answer(THANKS if recorded else "Penilaian tidak dapat dicatat.")
+            return
+        if kind == "full":
+            regulation, _, number = rest.rpartition("|")
+            await query.answer()
+            answer = self.dialogue.responder.pasal(regulation, int(number)) if number.isdigit() else None
+            if query.message is not None and isinstance(query.message, Message):
+                await self._send(query.message, answer.text if answer else FAILED)
+            return
+        await query.answer()
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure with its exception; tell the user briefly."""
+        logger.error("update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat:
+            try:
+                await context.bot.send_message(update.effective_chat.id, FAILED)
+            except Exception:  # the network may be the failure; the log already has it
+                logger.warning("could not tell the user about the failure", exc_info=True)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        message = update.effective_message
+        chat = _chat_key(update)
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        # Retrieval is CPU work: keep it off the event loop so other chats are served meanwhile.
+        answer = await asyncio.to_thread(self.dialogue.ask, chat, text)
+        answer_id = await asyncio.to_thread(self.log.record, chat, CHANNEL, text, answer)
+        await self._send(message, answer.text, keyboard=_keyboard(answer_id, answer))
+
+    async def _send(
+        self, message: Message | None, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Reply in HTML, split below Telegram's limit; if Telegram rejects the markup, send plain text."""
+        if message is None:
+            return
+        pieces = split_message(text)
+        for position, piece in enumerate(pieces):
+            markup = keyboard if position == len(pieces) - 1 else None
+            try:
+                await message.reply_text(
+                    to_html(piece), parse_mode=ParseMode.HTML, reply_markup=markup, do_quote=position == 0
+                )
+            except BadRequest as exc:
+                if "entities" not in str(exc).lower() and "parse" not in str(exc).lower():
+                    raise
+                logger.warning("Telegram rejected the HTML; resending as plain text")
+                await message.reply_text(piece, reply_markup=markup, do_quote=position == 0)
+
+    def _addressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """Private chats always; in groups only when mentioned or replied to."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None:
+            return False
+        if chat.type == ChatType.PRIVATE:
+            return True
+        bot_id, username = context.bot.id, (context.bot.username or "").lower()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+            return True
+        mentions = message.parse_entities([MessageEntityType.MENTION]).values()
+        return any(m.lstrip("@").lower() == username for m in mentions) or (
+            bool(username) and f"@{username}" in (message.text or message.caption or "").lower()
+        )
+
+
+def _chat_key(update: Update) -> str:
+    return f"{CHANNEL}:{update.effective_chat.id if update.effective_chat else 0}"
+
+
+def _strip_mention(message: Message | None, username: str | None) -> str:
+    text = (message.text if message else "") or ""
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return text.strip()
+
+
+def _keyboard(answer_id: int, answer: Answer) -> InlineKeyboardMarkup | None:
+    """👍 / 👎 under every answer that cites, plus "Pasal lengkap" when it cites a Pasal."""
+    if answer.refused or not answer.citations:
+        return None
+    row: list[Any] = [
+        InlineKeyboardButton("👍", callback_data=f"up|{answer_id}"),
+        InlineKeyboardButton("👎", callback_data=f"down|{answer_id}"),
+    ]
+    first = answer.citations[0]
+    full = f"full|{first.regulation}|{first.pasal}"
+    if first.pasal and first.pasal.isdigit() and len(full.encode()) <= 64:
+        row.append(InlineKeyboardButton("Pasal lengkap", callback_data=full))
+    return InlineKeyboardMarkup([row])

@@ -1,0 +1,268 @@
+"""End to end: a real python-telegram-bot Application polling a fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.answer_log import AnswerLog
+from bot.channels.telegram import EDITED, NOT_TEXT, TelegramChannel
+from tests.fakes.telegram_server import FakeTelegram
+
+
+@pytest.fixture
+async def telegram(dialogue_factory, tmp_path):
+    fake = FakeTelegram()
+    await fake.start()
+    log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
+    app = TelegramChannel(dialogue_factory(), log).build(fake.token, fake.base_url)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield fake, log
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
+        log.close()
+
+
+def _buttons(sent):
+    markup = sent.get("reply_markup") or {}
+    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_start_lists_examples_and_regulations(telegram):
+    fake, _ = telegram
+    fake.message(1, "/start")
+    (sent,) = await fake.wait_sent(1, 1)
+    assert "Selamat datang" in sent["text"] and "Perpres 95/2018" in sent["text"]
+    assert sent["parse_mode"] == "HTML"
+
+
+async def test_question_is_answered_as_a_reply_with_citation_and_buttons(telegram):
+    fake, log = telegram
+    question = fake.message(2, "apa itu arsitektur spbe?")
+    (sent,) = await fake.wait_sent(2, 1)
+    assert (
+        "<b>Perpres 95/2018 Pasal 1 angka 6" in sent["text"]
+        or "Menurut Perpres 95/2018 Pasal 1 angka 6" in sent["text"]
+    )
+    assert sent["reply_parameters"]["message_id"] == question["message"]["message_id"]
+    assert any(a["action"] == "typing" for a in fake.actions)
+    labels = [text for text, _ in _buttons(sent)]
+    assert labels == ["👍", "👎", "Pasal lengkap"]
+    (row,) = log.rows()
+    assert row["channel"] == "telegram" and row["refused"] == 0 and row["chat"] != "2"
+    assert "Pasal 1 angka 6" in row["cited"]
+
+
+async def test_follow_up_refusal_and_pasal_command(telegram):
+    fake, _ = telegram
+    fake.message(3, "pasal 60 perpres 95 isinya apa?")
+    await fake.wait_sent(3, 1)
+    fake.message(3, "pasal berikutnya bilang apa?")
+    sent = await fake.wait_sent(3, 2)
+    assert "Pasal 61" in sent[1]["text"]
+    fake.message(3, "minta resep rendang yang empuk dong")
+    sent = await fake.wait_sent(3, 3)
+    assert "di luar cakupan" in sent[2]["text"] and not _buttons(sent[2])
+    fake.message(3, "/pasal perpres95 40")
+    sent = await fake.wait_sent(3, 4)
+    assert "Bunyi Perpres 95/2018 Pasal 40" in sent[3]["text"] and "kenirsangkalan" in sent[3]["text"]
+
+
+async def test_long_answer_is_split_without_breaking_tags(telegram):
+    fake, _ = telegram
+    fake.message(4, "isi pasal 1 perpres 95 apa?")  # 28 definitions: more than one message
+    await asyncio.sleep(0.5)
+    sent = await fake.wait_sent(4, 2)
+    texts = [m["text"] for m in sent]
+    assert all(len(t) <= 4096 for t in texts)
+    joined = "\n".join(texts)
+    for number in (1, 14, 28):
+        assert f"{number}. " in joined
+    assert joined.count("<b>") == joined.count("</b>")
+    assert _buttons(sent[-1]) and not _buttons(sent[0])  # buttons under the last part only
+
+
+async def test_feedback_and_full_pasal_buttons(telegram):
+    fake, log = telegram
+    fake.message(5, "audit infrastruktur spbe milik pemda minimal brp kali dilakukan?")
+    (sent,) = await fake.wait_sent(5, 1)
+    buttons = dict((text, data) for text, data in _buttons(sent))
+    fake.press(sent, buttons["👍"])
+    for _ in range(100):
+        if fake.callback_answers:
+            break
+        await asyncio.sleep(0.02)
+    assert fake.callback_answers[0]["text"] == "Terima kasih atas penilaian Anda."
+    assert log.rows()[0]["feedback"] == 1
+    fake.press(sent, buttons["Pasal lengkap"])
+    full = await fake.wait_sent(5, 2)
+    assert full[1]["text"].startswith("Bunyi ")
+
+
+async def test_group_answers_only_when_mentioned_or_replied_to(telegram):
+    fake, _ = telegram
+    fake.message(-100, "apa itu arsitektur spbe?", chat_type="group")
+    await asyncio.sleep(0.6)
+    assert fake.sent_to(-100) == []
+    fake.message(-100, "@tanyaspbe_bot apa itu arsitektur spbe?", chat_type="group")
+    await fake.wait_sent(-100, 1)
+    fake.message(-100, "pasal berikutnya?", chat_type="group", reply_to_bot=True)
+    await fake.wait_sent(-100, 2)
+    fake.message(
+        -100,
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+        chat_type="group",
+    )
+    await asyncio.sleep(0.4)
+    assert len(fake.sent_to(-100)) == 2  # a sticker in a group, not addressed to the bot: ignored
+
+
+async def test_rate_limit_from_server_is_retried_and_delivered(telegram):
+    fake, _ = telegram
+    fake.fail_next.append((429, "Too Many Requests: retry after 1", {"retry_after": 1}))
+    fake.message(6, "/start")
+    (sent,) = await fake.wait_sent(6, 1, timeout=15)
+    assert "Selamat datang" in sent["text"]
+
+
+async def test_rejected_markup_is_resent_as_plain_text(telegram):
+    fake, _ = telegram
+    fake.fail_next.append((400, "Bad Request: can't parse entities: Unsupported start tag", None))
+    fake.message(7, "/sumber")
+    (sent,) = await fake.wait_sent(7, 1)
+    assert "parse_mode" not in sent and "Regulasi dan dokumen" in sent["text"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            NOT_TEXT,
+        ),
+        ({"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]}, NOT_TEXT),
+        ({"voice": {"file_id": "v", "file_unique_id": "v", "duration": 1}}, NOT_TEXT),
+        ({"location": {"latitude": -6.2, "longitude": 106.8}}, NOT_TEXT),
+    ],
+)
+async def test_non_text_gets_a_polite_pointer(telegram, content, expected):
+    fake, _ = telegram
+    fake.message(8, **content)
+    (sent,) = await fake.wait_sent(8, 1)
+    assert sent["text"] == expected
+
+
+async def test_odd_text_never_crashes(telegram):
+    fake, _ = telegram
+    fake.message(9, "apa itu spbe?", edited=True)
+    (sent,) = await fake.wait_sent(9, 1)
+    assert sent["text"] == EDITED
+    fake.message(9, "   ")
+    sent = await fake.wait_sent(9, 2)
+    assert "kosong" in sent[1]["text"]
+    fake.message(9, "<script>alert(1)</script> & <b>pasal</b> 40 perpres 95 *_`[]")
+    sent = await fake.wait_sent(9, 3)
+    assert "<script>" not in sent[2]["text"]
+    fake.message(9, "arsitektur spbe " * 1250)  # 20,000 characters
+    sent = await fake.wait_sent(9, 4, timeout=20)
+    assert sent[3]["text"]
+
+
+async def _run_cli(settings, env_extra, timeout=60):
+    import os
+    import sys
+
+    env = {
+        **os.environ,
+        "SPBE_STORE_DIR": str(settings.store_dir),
+        "SPBE_EMBEDDER": settings.embedder,
+        "SPBE_ANSWER_LOG_PATH": str(settings.store_dir.parent / "log.sqlite3"),
+        **env_extra,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "telegram",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode, stderr.decode()
+
+
+async def test_missing_or_rejected_token_is_a_clear_error(corpus_settings):
+    code, stderr = await _run_cli(corpus_settings, {"SPBE_TELEGRAM_TOKEN": ""})
+    assert code == 2 and "SPBE_TELEGRAM_TOKEN" in stderr and "Traceback" not in stderr
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        code, stderr = await _run_cli(
+            corpus_settings, {"SPBE_TELEGRAM_TOKEN": "999:WRONG", "SPBE_TELEGRAM_BASE_URL": fake.base_url}
+        )
+    finally:
+        await fake.stop()
+    assert code == 2 and "ditolak" in stderr and "Traceback" not in stderr
+    assert "999:WRONG" not in stderr  # the token never reaches a log
+
+
+async def test_cli_runs_the_bot_against_the_configured_server(corpus_settings, tmp_path):
+    import os
+    import signal
+    import sys
+
+    fake = FakeTelegram()
+    await fake.start()
+    env = {
+        **os.environ,
+        "SPBE_STORE_DIR": str(corpus_settings.store_dir),
+        "SPBE_EMBEDDER": "hash",
+        "SPBE_ANSWER_LOG_PATH": str(tmp_path / "log.sqlite3"),
+        "SPBE_TELEGRAM_TOKEN": fake.token,
+        "SPBE_TELEGRAM_BASE_URL": fake.base_url,
+        "SPBE_LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "telegram",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        fake.message(11, "isi pasal 40 perpres 95 apa?")
+        (sent,) = await fake.wait_sent(11, 1, timeout=60)
+        assert "Bunyi Perpres 95/2018 Pasal 40" in sent["text"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        await fake.stop()
+    assert fake.token not in stderr.decode()
