@@ -16,9 +16,9 @@ from rich.table import Table
 
 from bot.core.eval import EvalError
 from ingest.load import SUPPORTED_SUFFIXES
-from ingest.pipeline import Ingestor, IngestReport, collect_files
+from ingest.pipeline import IngestReport, collect_files
 from knowledge.catalog import CatalogError, load_catalog
-from knowledge.embedders import EmbedderError, make_embedder
+from knowledge.embedders import EmbedderError
 from knowledge.settings import Settings
 from knowledge.sources import download_all, present_files
 from knowledge.store import Store, StoreError
@@ -152,19 +152,13 @@ def run_ingest(
     settings: Settings, paths: list[Path], *, rebuild: bool = False, console: Console | None = None
 ) -> IngestReport:
     """Ingest paths into the configured store (used by the CLI and by admin commands in chat)."""
-    store = Store.open(settings, create=True)
-    embedder = make_embedder(settings.embedder)
-    catalog = load_catalog(settings.catalog_path)
+    from bot.wiring import make_ingestor
+
     if console is None:
-        return Ingestor(store, embedder, catalog, batch_size=settings.embed_batch_size).run(
-            paths, rebuild=rebuild
-        )
+        return make_ingestor(settings).run(paths, rebuild=rebuild)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bars:
-        ingestor = Ingestor(
-            store, embedder, catalog, batch_size=settings.embed_batch_size, progress=_RichProgress(bars)
-        )
-        return ingestor.run(paths, rebuild=rebuild)
+        return make_ingestor(settings, progress=_RichProgress(bars)).run(paths, rebuild=rebuild)
 
 
 def _has_documents(folder: Path) -> bool:
@@ -317,8 +311,10 @@ def telegram(ctx: typer.Context) -> None:
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.admin import Admin
     from bot.answer_log import AnswerLog
     from bot.channels.telegram import TelegramChannel
+    from bot.core.limits import RateLimit
     from bot.wiring import build_dialogue
 
     settings = _settings(ctx)
@@ -337,7 +333,10 @@ def telegram(ctx: typer.Context) -> None:
     # The model and index load before the first update is taken, so the first user does not wait.
     dialogue = build_dialogue(settings)
     salt = settings.log_salt.get_secret_value() if settings.log_salt else None
-    channel = TelegramChannel(dialogue, AnswerLog(settings.answer_log_path, salt))
+    answer_log = AnswerLog(settings.answer_log_path, salt)
+    channel = TelegramChannel(
+        dialogue, answer_log, Admin(settings, dialogue, answer_log), RateLimit(settings.user_rate_limit)
+    )
     application = channel.build(token, settings.telegram_base_url)
     err.print(f"Bot Telegram @{me.username} berjalan (long polling). Tekan Ctrl+C untuk berhenti.")
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])

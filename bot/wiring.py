@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.core.answer import DENSE_FLOORS, Responder, Thresholds
 from bot.core.dialogue import Dialogue
 from bot.core.retrieve import CrossEncoderReranker, KnowledgeIndex
+from ingest.pipeline import Ingestor, Progress
 from knowledge.catalog import load_catalog
-from knowledge.embedders import make_embedder
+from knowledge.embedders import ModelEmbeddings, make_embedder
 from knowledge.settings import Settings
 from knowledge.store import Store, StoreError
 
@@ -34,6 +35,19 @@ def build_responder(settings: Settings) -> Responder:
             index=index, catalog=catalog, thresholds=thresholds, top_k=settings.top_k, llm=llm
         )
     return Responder(index=index, catalog=catalog, thresholds=thresholds, top_k=settings.top_k)
+
+
+def make_ingestor(
+    settings: Settings, embedder: ModelEmbeddings | None = None, progress: Progress | None = None
+) -> Ingestor:
+    """The ingest pipeline on the configured store (reusing an already loaded embedder when given)."""
+    return Ingestor(
+        Store.open(settings, create=True),
+        embedder or make_embedder(settings.embedder),
+        load_catalog(settings.catalog_path),
+        batch_size=settings.embed_batch_size,
+        progress=progress,
+    )
 
 
 def build_dialogue(settings: Settings) -> Dialogue:

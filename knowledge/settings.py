@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -64,3 +65,17 @@ class Settings(BaseSettings):
         None,
         description="Salt for chat-id hashes in the answer log; unset: a random salt kept beside the log.",
     )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids allowed to run admin commands (comma-separated)."
+    )
+    user_rate_limit: int = Field(6, ge=0, description="Questions per user per minute (0 = no limit).")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept '123,456' as well as '[123, 456]'."""
+        if isinstance(value, str):
+            return [v for v in (part.strip(" []") for part in value.split(",")) if v]
+        if isinstance(value, int):
+            return [value]
+        return value

@@ -99,6 +99,8 @@ class Store:
 
     # -- the active pointer ----------------------------------------------------------------------
     def _meta_info(self) -> dict[str, Any]:
+        # Read it fresh: another process, or another client in this one, may have switched collections.
+        self._meta = self._client.get_collection(META_COLLECTION, embedding_function=None)
         return dict(self._meta.metadata or {})
 
     @property

@@ -266,3 +266,116 @@ async def test_cli_runs_the_bot_against_the_configured_server(corpus_settings, t
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
         await fake.stop()
     assert fake.token not in stderr.decode()
+
+
+ADMIN = 7001
+
+
+@pytest.fixture
+async def admin_bot(tmp_path):
+    """A bot over its own small store, with an admin, so re-indexing cannot disturb other tests."""
+    import shutil
+
+    from bot.admin import Admin
+    from bot.core.dialogue import Dialogue
+    from bot.core.limits import RateLimit
+    from bot.wiring import build_responder, make_ingestor
+    from knowledge.settings import Settings
+    from tests.conftest import corpus_path
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(corpus_path("perpres-82-2023-percepatan-transformasi-digital.pdf"), docs)
+    settings = Settings(
+        documents_dir=docs,
+        store_dir=tmp_path / "store",
+        embedder="hash",
+        admin_ids=[ADMIN],
+        user_rate_limit=3,
+        _env_file=None,
+    )
+    make_ingestor(settings).run([docs])
+    dialogue = Dialogue(build_responder(settings))
+    log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
+    fake = FakeTelegram()
+    await fake.start()
+    channel = TelegramChannel(
+        dialogue, log, Admin(settings, dialogue, log), RateLimit(settings.user_rate_limit)
+    )
+    app = channel.build(fake.token, fake.base_url)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield fake, settings
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
+        log.close()
+
+
+async def _until(predicate, timeout=30.0):
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_non_admin_is_told_politely_and_nothing_happens(admin_bot):
+    fake, settings = admin_bot
+    for command in ("/status", "/reindex"):
+        fake.message(20, command, user_id=5)
+    fake.upload(20, "baru.txt", b"PERATURAN PRESIDEN NOMOR 1 TAHUN 2030", user_id=5)
+    sent = await fake.wait_sent(20, 3)
+    assert all(m["text"] == "Maaf, perintah ini khusus untuk admin Tanya SPBE." for m in sent)
+    assert not (settings.documents_dir / "baru.txt").exists()
+
+
+async def test_admin_status_and_reindex_while_users_keep_asking(admin_bot):
+    import shutil
+
+    from tests.conftest import corpus_path
+
+    fake, settings = admin_bot
+    fake.message(21, "/status", user_id=ADMIN)
+    (status,) = await fake.wait_sent(21, 1)
+    assert "Perpres 82/2023" in status["text"] and "hash:256" in status["text"]
+    shutil.copy(corpus_path("perpres-132-2022.txt"), settings.documents_dir)
+    fake.message(21, "/reindex", user_id=ADMIN)
+    await fake.wait_sent(21, 2)
+    for n in range(3):  # a user keeps asking during the re-index
+        fake.message(300 + n, "isi pasal 3 perpres 82 apa?", user_id=300 + n)
+    for n in range(3):
+        (answer,) = await fake.wait_sent(300 + n, 1, timeout=30)
+        assert "Bunyi Perpres 82/2023 Pasal 3" in answer["text"]
+    await _until(lambda: any("Ringkasan ingest" in t for t in fake.sent_to(21)))
+    summary = next(t for t in fake.sent_to(21) if "Ringkasan ingest" in t)
+    assert "perpres-132-2022.txt: dimuat" in summary and "Perpres 82/2023" in summary
+    assert any("✓ Perpres 132/2022" in t for t in fake.sent_to(21))
+    fake.message(22, "isi pasal 5 perpres 132/2022", user_id=22)
+    (after,) = await fake.wait_sent(22, 1)
+    assert "Bunyi Perpres 132/2022 Pasal 5" in after["text"]  # the new document answers after the switch
+
+
+async def test_admin_uploads_a_document(admin_bot):
+    from tests.conftest import corpus_path
+
+    fake, settings = admin_bot
+    fake.upload(23, "perpres-132.txt", corpus_path("perpres-132-2022.txt").read_bytes(), user_id=ADMIN)
+    await _until(lambda: any("Ringkasan ingest" in t for t in fake.sent_to(23)))
+    assert (settings.documents_dir / "perpres-132.txt").exists()
+    summary = next(t for t in fake.sent_to(23) if "Ringkasan ingest" in t)
+    assert "perpres-132.txt: dimuat, Perpres 132/2022" in summary
+    fake.upload(23, "gambar.png", b"\x89PNG", user_id=ADMIN)
+    await _until(lambda: any("PDF, TXT, atau DOCX" in t for t in fake.sent_to(23)))
+
+
+async def test_per_user_rate_limit(admin_bot):
+    fake, _ = admin_bot
+    for _ in range(4):
+        fake.message(24, "isi pasal 1 perpres 82", user_id=24)
+    sent = await fake.wait_sent(24, 4)
+    assert sum("terlalu banyak" in m["text"] or "banyak pertanyaan" in m["text"] for m in sent) == 1

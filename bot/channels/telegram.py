@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -21,9 +22,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
 from bot.channels.formatting import split_message, to_html
 from bot.core.dialogue import Dialogue, pasal_command, sources_text, welcome
+from bot.core.limits import RateLimit
 from bot.core.models import Answer
 
 logger = logging.getLogger(__name__)
@@ -37,14 +40,26 @@ EDITED = "Pesan yang diubah tidak saya proses ulang. Silakan kirim pertanyaan An
 EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan tentang SPBE."
 FAILED = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi sebentar lagi."
 THANKS = "Terima kasih atas penilaian Anda."
+ADMIN_ONLY = "Maaf, perintah ini khusus untuk admin Tanya SPBE."
+TOO_MANY = "Anda mengirim banyak pertanyaan dalam waktu singkat. Mohon tunggu sebentar, lalu coba lagi."
+BUSY = "Reindeks sedang berjalan. Silakan tunggu ringkasannya."
+UPLOAD_TYPES = (".pdf", ".txt", ".docx")
 
 
 class TelegramChannel:
     """Handlers that turn Telegram updates into dialogue turns and answers into Telegram messages."""
 
-    def __init__(self, dialogue: Dialogue, answer_log: AnswerLog) -> None:
+    def __init__(
+        self,
+        dialogue: Dialogue,
+        answer_log: AnswerLog,
+        admin: Admin | None = None,
+        limit: RateLimit | None = None,
+    ) -> None:
         self.dialogue = dialogue
         self.log = answer_log
+        self.admin = admin
+        self.limit = limit or RateLimit(0)
 
     def build(self, token: str, base_url: str) -> Application:
         """The PTB Application with every handler wired (polling or webhook is the caller's choice)."""
@@ -61,6 +76,9 @@ class TelegramChannel:
         application.add_handler(CommandHandler("sumber", self.sources))
         application.add_handler(CommandHandler("reset", self.reset))
         application.add_handler(CommandHandler("pasal", self.pasal))
+        application.add_handler(CommandHandler("status", self.status))
+        application.add_handler(CommandHandler("reindex", self.reindex))
+        application.add_handler(MessageHandler(filters.Document.ALL, self.document))
         application.add_handler(CallbackQueryHandler(self.button))
         application.add_handler(MessageHandler(filters.UpdateType.EDITED, self.edited))
         application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.question))
@@ -90,6 +108,70 @@ class TelegramChannel:
             )
             return
         await self._answer(update, context, pasal_command(" ".join(context.args)))
+
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/status (admins): store, documents, model, uptime, answers served."""
+        if await self._denied(update):
+            return
+        text = await asyncio.to_thread(self.admin.status_text)  # type: ignore[union-attr]
+        await self._send(update.effective_message, text)
+
+    async def reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/reindex (admins): ingest in the background; users keep getting answers meanwhile."""
+        if await self._denied(update):
+            return
+        await self._start_ingest(update, context, ())
+
+    async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A PDF/TXT/DOCX from an admin is saved into the documents folder and ingested."""
+        message = update.effective_message
+        if message is None or message.document is None or not self._addressed(update, context):
+            return
+        if await self._denied(update):
+            return
+        name = re.sub(r"[^\w.\- ]", "_", Path(message.document.file_name or "dokumen").name)
+        if not name.lower().endswith(UPLOAD_TYPES):
+            await self._send(message, "Kirim berkas PDF, TXT, atau DOCX untuk dimuat ke basis pengetahuan.")
+            return
+        target = self.admin.settings.documents_dir / name  # type: ignore[union-attr]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        telegram_file = await message.document.get_file()
+        await telegram_file.download_to_drive(target)
+        await self._start_ingest(update, context, (target,))
+
+    async def _denied(self, update: Update) -> bool:
+        user = update.effective_user
+        if self.admin is not None and self.admin.is_admin(user.id if user else None):
+            return False
+        await self._send(update.effective_message, ADMIN_ONLY)
+        return True
+
+    async def _start_ingest(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, paths: tuple[Path, ...]
+    ) -> None:
+        message = update.effective_message
+        if self.admin is None or message is None:
+            return
+        if self.admin.busy:
+            await self._send(message, BUSY)
+            return
+        await self._send(
+            message, "Memuat dokumen di latar belakang. Pengguna tetap dilayani dari indeks lama."
+        )
+        progress = _ChatProgress(asyncio.get_running_loop(), context.bot, message.chat_id)
+        context.application.create_task(self._ingest(message, paths, progress))
+
+    async def _ingest(self, message: Message, paths: tuple[Path, ...], progress: _ChatProgress) -> None:
+        admin = self.admin
+        if admin is None:
+            return
+        try:
+            report = await asyncio.to_thread(admin.reindex, paths, progress)
+        except Exception:
+            logger.exception("re-index failed")
+            await self._send(message, "Reindeks gagal; indeks lama tetap dipakai. Detailnya ada di log.")
+            return
+        await self._send(message, BUSY if report is None else summary_text(report))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command the bot does not have."""
@@ -151,6 +233,10 @@ class TelegramChannel:
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
         message = update.effective_message
         chat = _chat_key(update)
+        user = update.effective_user
+        if not self.limit.allow(f"{CHANNEL}:{user.id if user else chat}"):
+            await self._send(message, TOO_MANY)
+            return
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         # Retrieval is CPU work: keep it off the event loop so other chats are served meanwhile.
         answer = await asyncio.to_thread(self.dialogue.ask, chat, text)
@@ -192,6 +278,24 @@ class TelegramChannel:
         return any(m.lstrip("@").lower() == username for m in mentions) or (
             bool(username) and f"@{username}" in (message.text or message.caption or "").lower()
         )
+
+
+class _ChatProgress:
+    """Ingest progress as chat messages: one line per document embedded."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, bot: Any, chat_id: int) -> None:
+        self._loop, self._bot, self._chat_id = loop, bot, chat_id
+        self._name, self._total = "", 0
+
+    def start(self, name: str, total: int) -> None:
+        self._name, self._total = name, total
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        text = f"✓ {self._name}: {self._total} chunk di-embed"
+        asyncio.run_coroutine_threadsafe(self._bot.send_message(self._chat_id, text), self._loop)
 
 
 def _chat_key(update: Update) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -89,6 +90,8 @@ class KnowledgeIndex:
         self.heading_share = 1.0
         self.bm25_params = bm25_params
         self._lock = threading.Lock()
+        self.refresh_interval_s = 2.0
+        self._checked = time.monotonic()
         self.collection: str | None = None
         self._load()
 
@@ -138,8 +141,15 @@ class KnowledgeIndex:
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
-    def refresh(self) -> bool:
-        """Reload when an ingest switched the active collection; True when it did."""
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload when an ingest switched the active collection; True when it did.
+
+        The check reads the store, so answers look at most every few seconds; re-index calls force it.
+        """
+        now = time.monotonic()
+        if not force and now - self._checked < self.refresh_interval_s:
+            return False
+        self._checked = now
         if self.store.active_name != self.collection:
             self._load()
             return True

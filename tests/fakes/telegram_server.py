@@ -57,6 +57,7 @@ class FakeTelegram:
         self.actions: list[dict[str, Any]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.calls: list[str] = []
+        self.files: dict[str, bytes] = {}
         self.fail_next: list[tuple[int, str, dict[str, Any] | None]] = []  # (code, description, parameters)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -69,6 +70,7 @@ class FakeTelegram:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/documents/{file_id}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -104,7 +106,26 @@ class FakeTelegram:
             return _ok(True)
         return await handler(params)
 
+    async def _download(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["file_id"])
+        if request.match_info["token"] != self.token or data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
+
     # -- methods ---------------------------------------------------------------------------------
+    async def _m_getfile(self, params: dict[str, Any]) -> web.Response:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
+        )
+
     async def _m_getme(self, params: dict[str, Any]) -> web.Response:
         return _ok(BOT)
 
@@ -200,6 +221,13 @@ class FakeTelegram:
             message["edit_date"] = int(time.time())
             return self._push({"edited_message": message})
         return self._push({"message": message})
+
+    def upload(self, chat_id: int, name: str, data: bytes, *, user_id: int = 42) -> dict[str, Any]:
+        """A user sends a file."""
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = data
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name, "file_size": len(data)}
+        return self.message(chat_id, user_id=user_id, document=document)
 
     def press(self, sent: dict[str, Any], data: str, *, user_id: int = 42) -> dict[str, Any]:
         """A user presses an inline button under a message the bot sent."""
