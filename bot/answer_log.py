@@ -8,7 +8,9 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bot.core.models import Answer
 
@@ -82,6 +84,27 @@ class AnswerLog:
         self._db.row_factory = sqlite3.Row
         with self._lock:
             return list(self._db.execute("SELECT * FROM answers WHERE ts >= ? ORDER BY id", (since,)))
+
+    def report(self, since: float = 0.0, top: int = 5) -> dict[str, Any]:
+        """Counts, refusal rate, feedback, the most cited units and the slowest answers since a time."""
+        rows = self.rows(since)
+        cited = Counter(label for row in rows for label in json.loads(row["cited"]))
+        up = sum(1 for row in rows if row["feedback"] == 1)
+        down = sum(1 for row in rows if row["feedback"] == -1)
+        slowest = sorted(rows, key=lambda row: -row["latency_ms"])[:top]
+        return {
+            "answers": len(rows),
+            "chats": len({row["chat"] for row in rows}),
+            "by_channel": dict(Counter(row["channel"] for row in rows)),
+            "refusal_rate": sum(row["refused"] for row in rows) / len(rows) if rows else 0.0,
+            "thumbs_up": up,
+            "thumbs_down": down,
+            "top_topics": cited.most_common(top),
+            "slowest": [
+                {"question": row["question"][:80], "latency_ms": round(row["latency_ms"], 1)}
+                for row in slowest
+            ],
+        }
 
     def close(self) -> None:
         """Close the database."""

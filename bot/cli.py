@@ -347,6 +347,51 @@ async def _get_me(bot: Any) -> Any:
         return await bot.get_me()
 
 
+@app.command()
+def report(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Sejak tanggal (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Keluaran JSON.")] = False,
+) -> None:
+    """Laporan log jawaban: jumlah, tingkat penolakan, 👍/👎, topik terbanyak, jawaban terlambat."""
+    import datetime as dt
+
+    from bot.answer_log import AnswerLog
+
+    settings = _settings(ctx)
+    try:
+        start = dt.datetime.strptime(since, "%Y-%m-%d").timestamp() if since else 0.0
+    except ValueError as exc:
+        raise UserError(f"Tanggal '{since}' tidak valid; tulis sebagai YYYY-MM-DD.") from exc
+    if not settings.answer_log_path.exists():
+        raise UserError(f"Log jawaban belum ada di {settings.answer_log_path}.")
+    data = AnswerLog(settings.answer_log_path).report(start)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    total_feedback = data["thumbs_up"] + data["thumbs_down"]
+    ratio = f"{data['thumbs_up']}/{data['thumbs_down']}" + (
+        f" ({data['thumbs_up'] / total_feedback:.0%} 👍)" if total_feedback else ""
+    )
+    out.print(
+        f"Jawaban: {data['answers']} dari {data['chats']} percakapan {data['by_channel']}\n"
+        f"Tingkat penolakan: {data['refusal_rate']:.1%}\n👍/👎: {ratio}",
+        markup=False,
+    )
+    topics = Table(title="Topik paling sering dikutip")
+    topics.add_column("kutipan")
+    topics.add_column("jumlah", justify="right")
+    for label, count in data["top_topics"]:
+        topics.add_row(label, str(count))
+    out.print(topics)
+    slow = Table(title="Jawaban paling lambat")
+    slow.add_column("pertanyaan")
+    slow.add_column("ms", justify="right")
+    for row in data["slowest"]:
+        slow.add_row(row["question"], f"{row['latency_ms']:.0f}")
+    out.print(slow)
+
+
 def _store_ready(settings: Settings) -> bool:
     try:
         return bool(Store.open(settings).active_name)

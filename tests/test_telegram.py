@@ -379,3 +379,36 @@ async def test_per_user_rate_limit(admin_bot):
         fake.message(24, "isi pasal 1 perpres 82", user_id=24)
     sent = await fake.wait_sent(24, 4)
     assert sum("terlalu banyak" in m["text"] or "banyak pertanyaan" in m["text"] for m in sent) == 1
+
+
+async def test_report_summarises_the_answer_log(telegram, tmp_path):
+    import json as jsonlib
+    import os
+    import sys
+
+    fake, log = telegram
+    fake.message(30, "apa itu arsitektur spbe?")
+    fake.message(31, "resep rendang yang empuk dong")
+    await fake.wait_sent(30, 1)
+    await fake.wait_sent(31, 1)
+    first = log.rows()[0]["id"]
+    log.feedback(first, True)
+    path = tmp_path / "answers.sqlite3"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "report",
+        "--json",
+        env={**os.environ, "SPBE_ANSWER_LOG_PATH": str(path), "SPBE_LOG_SALT": "uji"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, _ = await process.communicate()
+    data = jsonlib.loads(stdout)
+    assert data["answers"] == 2 and data["chats"] == 2 and data["refusal_rate"] == 0.5
+    assert data["thumbs_up"] == 1 and data["thumbs_down"] == 0
+    assert data["top_topics"][0][0].startswith("Perpres 95/2018 Pasal 1")
+    chats = {row["chat"] for row in log.rows()}
+    assert chats == {log.chat_hash("telegram:30"), log.chat_hash("telegram:31")}
+    assert not any("30" in chat.split(":") or chat.startswith("telegram") for chat in chats)
