@@ -304,8 +304,11 @@ def chat(ctx: typer.Context) -> None:
 
 
 @app.command()
-def telegram(ctx: typer.Context) -> None:
-    """Jalankan bot Telegram (long polling); token dari SPBE_TELEGRAM_TOKEN."""
+def telegram(
+    ctx: typer.Context,
+    webhook: Annotated[bool, typer.Option(help="Terima update lewat webhook (dengan secret_token).")] = False,
+) -> None:
+    """Jalankan bot Telegram (long polling, atau --webhook); token dari SPBE_TELEGRAM_TOKEN."""
     import asyncio
 
     from telegram import Bot
@@ -322,6 +325,8 @@ def telegram(ctx: typer.Context) -> None:
         raise UserError(
             "SPBE_TELEGRAM_TOKEN belum diatur. Minta token dari @BotFather lalu set variabel itu."
         )
+    if webhook and not (settings.telegram_webhook_url and settings.telegram_webhook_secret):
+        raise UserError("Mode webhook butuh SPBE_TELEGRAM_WEBHOOK_URL dan SPBE_TELEGRAM_WEBHOOK_SECRET.")
     token = settings.telegram_token.get_secret_value()
     # Check the token first: PTB's own start-up retries would log the rejected token with a traceback.
     try:
@@ -338,8 +343,21 @@ def telegram(ctx: typer.Context) -> None:
         dialogue, answer_log, Admin(settings, dialogue, answer_log), RateLimit(settings.user_rate_limit)
     )
     application = channel.build(token, settings.telegram_base_url)
+    updates = ["message", "edited_message", "callback_query"]
+    if webhook and settings.telegram_webhook_url and settings.telegram_webhook_secret:
+        err.print(f"Bot Telegram @{me.username} menerima webhook di port {settings.telegram_webhook_port}.")
+        # PTB's webhook server refuses any request without the secret token (HTTP 403).
+        application.run_webhook(
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path="telegram",
+            secret_token=settings.telegram_webhook_secret.get_secret_value(),
+            webhook_url=settings.telegram_webhook_url,
+            allowed_updates=updates,
+        )
+        return
     err.print(f"Bot Telegram @{me.username} berjalan (long polling). Tekan Ctrl+C untuk berhenti.")
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    application.run_polling(allowed_updates=updates)
 
 
 async def _get_me(bot: Any) -> Any:

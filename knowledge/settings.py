@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     )
     user_rate_limit: int = Field(6, ge=0, description="Questions per user per minute (0 = no limit).")
 
+    telegram_webhook_url: str | None = Field(
+        None, description="Public HTTPS URL Telegram posts updates to (webhook mode)."
+    )
+    telegram_webhook_listen: str = Field("127.0.0.1", description="Address the webhook server listens on.")
+    telegram_webhook_port: int = Field(
+        8443, ge=1, le=65535, description="Port the webhook server listens on."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="secret_token Telegram must send with each webhook request (required for --webhook).",
+    )
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -412,3 +412,62 @@ async def test_report_summarises_the_answer_log(telegram, tmp_path):
     chats = {row["chat"] for row in log.rows()}
     assert chats == {log.chat_hash("telegram:30"), log.chat_hash("telegram:31")}
     assert not any("30" in chat.split(":") or chat.startswith("telegram") for chat in chats)
+
+
+async def test_webhook_refuses_requests_without_the_secret_token(dialogue_factory, tmp_path):
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    fake = FakeTelegram()
+    await fake.start()
+    log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
+    app = TelegramChannel(dialogue_factory(), log).build(fake.token, fake.base_url)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="telegram",
+        secret_token="rahasia-uji",
+        webhook_url="https://bot.invalid/telegram",
+    )
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 5,
+            "date": 0,
+            "chat": {"id": 40, "type": "private"},
+            "from": {"id": 40, "is_bot": False, "first_name": "U"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    try:
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(f"http://127.0.0.1:{port}/telegram", json=update)
+            assert refused.status_code == 403
+            assert fake.sent_to(40) == []
+            wrong = await client.post(
+                f"http://127.0.0.1:{port}/telegram",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "salah"},
+            )
+            assert wrong.status_code == 403
+            accepted = await client.post(
+                f"http://127.0.0.1:{port}/telegram",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "rahasia-uji"},
+            )
+            assert accepted.status_code == 200
+        (sent,) = await fake.wait_sent(40, 1)
+        assert "Selamat datang" in sent["text"]
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
+        log.close()
