@@ -61,17 +61,18 @@ class TelegramChannel:
         self.admin = admin
         self.limit = limit or RateLimit(0)
 
-    def build(self, token: str, base_url: str) -> Application:
+    def build(self, token: str, base_url: str, *, flood_limits: bool = True) -> Application:
         """The PTB Application with every handler wired (polling or webhook is the caller's choice)."""
-        application = (
+        builder = (
             ApplicationBuilder()
             .token(token)
             .base_url(base_url)
             .base_file_url(re.sub(r"/bot$", "/file/bot", base_url))
-            .rate_limiter(AIORateLimiter(max_retries=3))  # honours RetryAfter: nothing is dropped
             .concurrent_updates(True)
-            .build()
         )
+        if flood_limits:  # Telegram's limits, and RetryAfter honoured: nothing is dropped
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        application = builder.build()
         application.add_handler(CommandHandler(["start", "help", "bantuan"], self.start))
         application.add_handler(CommandHandler("sumber", self.sources))
         application.add_handler(CommandHandler("reset", self.reset))

@@ -58,6 +58,7 @@ class FakeTelegram:
         self.callback_answers: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.files: dict[str, bytes] = {}
+        self.replies: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, question message id) -> first reply
         self.fail_next: list[tuple[int, str, dict[str, Any] | None]] = []  # (code, description, parameters)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -156,7 +157,11 @@ class FakeTelegram:
             "chat": {"id": int(params["chat_id"]), "type": "private"},
             "text": text,
         }
-        self.sent.append({**params, "message": message})
+        record = {**params, "message": message, "received_at": time.monotonic()}
+        self.sent.append(record)
+        reply_to = (params.get("reply_parameters") or {}).get("message_id")
+        if reply_to is not None:
+            self.replies.setdefault((int(params["chat_id"]), int(reply_to)), record)
         return _ok(message)
 
     async def _m_sendchataction(self, params: dict[str, Any]) -> web.Response:

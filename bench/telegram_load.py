@@ -1,0 +1,138 @@
+"""Load benchmark: many concurrent chats through a real PTB Application and the fake Bot API server.
+
+Each chat asks its questions one after another (the next once the answer arrived). Measures messages
+sent, answered, lost, and end-to-end latency from the update appearing on the server to the answer
+arriving back. Usage: python bench/telegram_load.py [--chats 200] [--questions 10]
+Needs an ingested store (SPBE_STORE_DIR). Target: lost 0, p95 <= 2 s. Never part of the test pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.answer_log import AnswerLog  # noqa: E402
+from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.core.limits import RateLimit  # noqa: E402
+from bot.wiring import build_dialogue  # noqa: E402
+from knowledge.settings import Settings  # noqa: E402
+from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
+
+QUESTIONS = [
+    "apa itu arsitektur spbe?",
+    "isi pasal 40 perpres 95 apa?",
+    "audit infrastruktur spbe milik pemda minimal brp kali dilakukan?",
+    "bobot domain layanan spbe dalam perhitungan indeks itu brp persen?",
+    "pasal berikutnya bilang apa?",
+    "siapa yang menetapkan arsitektur spbe instansi pusat?",
+    "kalau untuk pemda gimana?",
+    "tim koordinasi spbe nasional ketuanya siapa?",
+    "minta resep rendang dong",
+    "indeks spbe pemprov jawa barat tahun 2024 berapa?",
+]
+
+
+async def chat(
+    fake: FakeTelegram, chat_id: int, questions: int, timeout: float, latencies: list[float]
+) -> int:
+    """One user asking in turn; returns how many answers never came."""
+    lost = 0
+    for n in range(questions):
+        update = fake.message(chat_id, QUESTIONS[n % len(QUESTIONS)], user_id=chat_id)
+        asked_at = time.monotonic()
+        wanted = update["message"]["message_id"]
+        deadline = asked_at + timeout
+        while time.monotonic() < deadline:
+            reply = fake.replies.get((chat_id, wanted))
+            if reply:
+                latencies.append(reply["received_at"] - asked_at)
+                break
+            await asyncio.sleep(0.01)
+        else:
+            lost += 1
+    return lost
+
+
+async def main_async(args: argparse.Namespace) -> dict:
+    """Run the load and collect figures."""
+    settings = Settings()
+    dialogue = build_dialogue(settings)
+    fake = FakeTelegram()
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = AnswerLog(Path(tmp) / "answers.sqlite3", salt="bench")
+        channel = TelegramChannel(dialogue, log, limit=RateLimit(0))
+        app = channel.build(fake.token, fake.base_url, flood_limits=not args.no_flood_limits)
+        await app.initialize()
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        latencies: list[float] = []
+        started = time.monotonic()
+        lost = await asyncio.gather(
+            *(chat(fake, 10_000 + i, args.questions, args.timeout, latencies) for i in range(args.chats))
+        )
+        elapsed = time.monotonic() - started
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        log.close()
+    await fake.stop()
+    latencies.sort()
+    asked = args.chats * args.questions
+    return {
+        "benchmark": "telegram_load",
+        "chats": args.chats,
+        "questions_per_chat": args.questions,
+        "messages_sent": asked,
+        "answered": len(latencies),
+        "lost": sum(lost),
+        "bot_messages": len(fake.sent),
+        "seconds": round(elapsed, 1),
+        "answers_per_s": round(len(latencies) / elapsed, 1),
+        "p50_s": round(statistics.median(latencies), 3) if latencies else None,
+        "p95_s": round(latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))], 3)
+        if latencies
+        else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "flood_limits": not args.no_flood_limits,
+        "note": "With flood limits, PTB's AIORateLimiter keeps to Telegram's ~30 requests/s per bot "
+        "(an answer costs two: typing action and message).",
+        "targets": {"lost": 0, "p95_s": 2.0},
+    }
+
+
+def main() -> None:
+    """Parse arguments, run, write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--no-flood-limits",
+        action="store_true",
+        help="Measure the bot alone, without Telegram's 30 msg/s limit.",
+    )
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    result = asyncio.run(main_async(args))
+    suffix = "-no-flood-limits" if args.no_flood_limits else ""
+    args.out = args.out or ROOT / "bench" / "results" / f"telegram_load{suffix}.json"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
