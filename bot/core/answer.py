@@ -97,11 +97,7 @@ class Responder:
     def answer(self, text: str, context: Context | None = None) -> Answer:
         """Answer a question (with the dialogue's context), timing it."""
         started = time.perf_counter()
-        try:
-            answer = self._answer(text.strip(), context or Context())
-        except Exception:
-            logger.exception("answering failed")
-            raise
+        answer = self._answer(text.strip(), context or Context())
         return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
 
     # -- the decision ----------------------------------------------------------------------------
@@ -121,8 +117,7 @@ class Responder:
             return refusal(
                 "insufficient",
                 f"Maaf, {names} belum ada dalam basis pengetahuan saya, jadi saya tidak dapat mengutip "
-                "isinya. "
-                f"Regulasi yang saya kenal: {', '.join(self.index.regulations)}.",
+                f"isinya. Regulasi yang saya kenal: {', '.join(self.index.regulations)}.",
             )
         # Follow-ups lean on the previous question: "pasal berikutnya?", "kalau untuk pemda gimana?".
         anchored = bool(intent.regulations or intent.pasal or intent.definition)
@@ -155,8 +150,7 @@ class Responder:
             return refusal(
                 "insufficient",
                 "Maaf, saya tidak menemukan ketentuan yang menjawab pertanyaan itu dalam regulasi dan "
-                "dokumen "
-                "SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
+                "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
                 passages,
             )
         return replace(self._compose(query, passages, intent.known), query=query)
