@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,18 +210,3 @@ class Store:
     def count(self) -> int:
         """Number of chunks in the active collection."""
         return int(self._collection().count())
-
-    def query(
-        self, embedding: Sequence[float], n_results: int = 10, where: dict[str, Any] | None = None
-    ) -> Iterator[tuple[StoredRecord, float]]:
-        """Nearest chunks to an embedding, with cosine distance."""
-        got = self._collection().query(
-            query_embeddings=[list(embedding)],
-            n_results=n_results,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        for cid, doc, meta, dist in zip(
-            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
-        ):
-            yield StoredRecord(cid, doc, dict(meta)), float(dist)
