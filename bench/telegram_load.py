@@ -51,16 +51,11 @@ async def chat(
     for n in range(questions):
         update = fake.message(chat_id, QUESTIONS[n % len(QUESTIONS)], user_id=chat_id)
         asked_at = time.monotonic()
-        wanted = update["message"]["message_id"]
-        deadline = asked_at + timeout
-        while time.monotonic() < deadline:
-            reply = fake.replies.get((chat_id, wanted))
-            if reply:
-                latencies.append(reply["received_at"] - asked_at)
-                break
-            await asyncio.sleep(0.01)
-        else:
+        reply = await fake.reply_to(chat_id, update["message"]["message_id"], timeout)
+        if reply is None:
             lost += 1
+        else:
+            latencies.append(reply["received_at"] - asked_at)
     return lost
 
 

@@ -59,6 +59,7 @@ class FakeTelegram:
         self.calls: list[str] = []
         self.files: dict[str, bytes] = {}
         self.replies: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, question message id) -> first reply
+        self._reply_waiters: dict[tuple[int, int], asyncio.Future[dict[str, Any]]] = {}
         self.fail_next: list[tuple[int, str, dict[str, Any] | None]] = []  # (code, description, parameters)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -161,7 +162,11 @@ class FakeTelegram:
         self.sent.append(record)
         reply_to = (params.get("reply_parameters") or {}).get("message_id")
         if reply_to is not None:
-            self.replies.setdefault((int(params["chat_id"]), int(reply_to)), record)
+            key = (int(params["chat_id"]), int(reply_to))
+            self.replies.setdefault(key, record)
+            waiter = self._reply_waiters.pop(key, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(record)
         return _ok(message)
 
     async def _m_sendchataction(self, params: dict[str, Any]) -> web.Response:
@@ -240,6 +245,17 @@ class FakeTelegram:
             "id": str(next(self._update_ids)), "from": {"id": user_id, "is_bot": False, "first_name": "Uji"},
             "message": sent["message"], "chat_instance": "uji", "data": data,
         }})  # fmt: skip
+
+    async def reply_to(self, chat_id: int, message_id: int, timeout: float) -> dict[str, Any] | None:
+        """The bot's first reply to a message, waiting for it without polling (None on timeout)."""
+        key = (chat_id, message_id)
+        if key in self.replies:
+            return self.replies[key]
+        waiter = self._reply_waiters.setdefault(key, asyncio.get_running_loop().create_future())
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError:
+            return None
 
     async def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Messages sent to a chat, once there are at least `count` of them."""
