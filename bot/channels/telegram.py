@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ class TelegramChannel:
         self.log = answer_log
         self.admin = admin
         self.limit = limit or RateLimit(0)
+        # Answers are CPU work under the GIL: two workers (one per core) serve chats in arrival order;
+        # a larger pool only adds switching between half-finished answers.
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="answer")
 
     def build(self, token: str, base_url: str, *, flood_limits: bool = True) -> Application:
         """The PTB Application with every handler wired (polling or webhook is the caller's choice)."""
@@ -243,9 +247,14 @@ class TelegramChannel:
             return
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         # Retrieval is CPU work: keep it off the event loop so other chats are served meanwhile.
-        answer = await asyncio.to_thread(self.dialogue.ask, chat, text)
-        answer_id = await asyncio.to_thread(self.log.record, chat, CHANNEL, text, answer)
+        answer, answer_id = await asyncio.get_running_loop().run_in_executor(
+            self._workers, self._ask_and_log, chat, text
+        )
         await self._send(message, answer.text, keyboard=_keyboard(answer_id, answer))
+
+    def _ask_and_log(self, chat: str, text: str) -> tuple[Answer, int]:
+        answer = self.dialogue.ask(chat, text)
+        return answer, self.log.record(chat, CHANNEL, text, answer)
 
     async def _send(
         self, message: Message | None, text: str, keyboard: InlineKeyboardMarkup | None = None
