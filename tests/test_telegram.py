@@ -8,26 +8,18 @@ import pytest
 
 from bot.answer_log import AnswerLog
 from bot.channels.telegram import EDITED, NOT_TEXT, TelegramChannel
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram_server import FakeTelegram, polling
 
 
 @pytest.fixture
 async def telegram(dialogue_factory, tmp_path):
-    fake = FakeTelegram()
-    await fake.start()
     log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
-    app = TelegramChannel(dialogue_factory(), log).build(fake.token, fake.base_url)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
+    async with polling(TelegramChannel(dialogue_factory(), log), log) as fake:
         yield fake, log
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await fake.stop()
-        log.close()
+
+
+STICKER = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
+           "is_animated": False, "is_video": False}  # fmt: skip
 
 
 def _buttons(sent):
@@ -117,15 +109,7 @@ async def test_group_answers_only_when_mentioned_or_replied_to(telegram):
     await fake.wait_sent(-100, 2)
     fake.message(
         -100,
-        sticker={
-            "file_id": "s",
-            "file_unique_id": "s",
-            "type": "regular",
-            "width": 1,
-            "height": 1,
-            "is_animated": False,
-            "is_video": False,
-        },
+        sticker=STICKER,
         chat_type="group",
     )
     await asyncio.sleep(0.4)
@@ -152,17 +136,7 @@ async def test_rejected_markup_is_resent_as_plain_text(telegram):
     ("content", "expected"),
     [
         (
-            {
-                "sticker": {
-                    "file_id": "s",
-                    "file_unique_id": "s",
-                    "type": "regular",
-                    "width": 1,
-                    "height": 1,
-                    "is_animated": False,
-                    "is_video": False,
-                }
-            },
+            {"sticker": STICKER},
             NOT_TEXT,
         ),
         ({"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]}, NOT_TEXT),
@@ -193,9 +167,17 @@ async def test_odd_text_never_crashes(telegram):
     assert sent[3]["text"]
 
 
+async def _start_cli(env):
+    import sys
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "telegram", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
 async def _run_cli(settings, env_extra, timeout=60):
     import os
-    import sys
 
     env = {
         **os.environ,
@@ -204,15 +186,7 @@ async def _run_cli(settings, env_extra, timeout=60):
         "SPBE_ANSWER_LOG_PATH": str(settings.store_dir.parent / "log.sqlite3"),
         **env_extra,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "telegram",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await _start_cli(env)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode, stderr.decode()
 
@@ -235,7 +209,6 @@ async def test_missing_or_rejected_token_is_a_clear_error(corpus_settings):
 async def test_cli_runs_the_bot_against_the_configured_server(corpus_settings, tmp_path):
     import os
     import signal
-    import sys
 
     fake = FakeTelegram()
     await fake.start()
@@ -248,15 +221,7 @@ async def test_cli_runs_the_bot_against_the_configured_server(corpus_settings, t
         "SPBE_TELEGRAM_BASE_URL": fake.base_url,
         "SPBE_LOG_LEVEL": "INFO",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "telegram",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await _start_cli(env)
     try:
         fake.message(11, "isi pasal 40 perpres 95 apa?")
         (sent,) = await fake.wait_sent(11, 1, timeout=60)
@@ -297,23 +262,11 @@ async def admin_bot(tmp_path):
     make_ingestor(settings).run([docs])
     dialogue = Dialogue(build_responder(settings))
     log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
-    fake = FakeTelegram()
-    await fake.start()
     channel = TelegramChannel(
         dialogue, log, Admin(settings, dialogue, log), RateLimit(settings.user_rate_limit)
     )
-    app = channel.build(fake.token, fake.base_url)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
+    async with polling(channel, log) as fake:
         yield fake, settings
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await fake.stop()
-        log.close()
 
 
 async def _until(predicate, timeout=30.0):

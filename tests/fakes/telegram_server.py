@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -281,6 +282,25 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if isinstance(data.get(key), str):
             data[key] = json.loads(data[key])
     return {k: v for k, v in data.items() if not hasattr(v, "file")}
+
+
+@contextlib.asynccontextmanager
+async def polling(channel: Any, log: Any) -> AsyncIterator[FakeTelegram]:
+    """A fake server and the channel's PTB Application polling it; both stopped afterwards."""
+    fake = FakeTelegram()
+    await fake.start()
+    app = channel.build(fake.token, fake.base_url)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield fake
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
+        log.close()
 
 
 def _ok(result: Any) -> web.Response:
