@@ -177,9 +177,13 @@ class Ingestor:
                 if old:  # nothing is lost: the previous version stays searchable
                     kept[key] = old
 
-        # Files that disappeared from disk take their chunks with them.
+        # Files this run did not name stay as they are; files that disappeared take their chunks with them.
         for key, old in manifest.items():
-            if key not in kept and not any(str(p.path) == key for p in parsed) and not Path(key).exists():
+            if key in kept or any(str(p.path) == key for p in parsed):
+                continue
+            if Path(key).exists():
+                kept[key] = old
+            else:
                 results.append(DocumentResult(key, "removed", old.regulation, chunks=old.chunks))
 
         new_records, duplicates = self._deduplicate(parsed, kept, results)

@@ -191,3 +191,20 @@ def test_store_refuses_to_mix_embedding_models(settings):
     report = other.run([settings.documents_dir], rebuild=True)
     assert report.embedded == other.store.count()
     assert Store.open(settings).embedding_model == "hash:128"
+
+
+def test_ingesting_one_file_keeps_every_other_document(settings, tmp_path):
+    docs = settings.documents_dir
+    copy_into(docs, "perpres-82-2023-percepatan-transformasi-digital.pdf", "perpres-132-2022.txt")
+    ingestor, embedder = make_ingestor(settings)
+    ingestor.run([docs])
+    before = {r.regulation: r.chunks for r in ingestor.store.manifest()}
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (new,) = copy_into(extra, "permenpanrb-5-2020-pedoman-manajemen-risiko-spbe.pdf")
+    embedder.embedded = 0
+    report = ingestor.run([new])
+    after = {r.regulation: r.chunks for r in ingestor.store.manifest()}
+    assert after == {**before, "PermenPANRB 5/2020": after["PermenPANRB 5/2020"]}
+    assert embedder.embedded == after["PermenPANRB 5/2020"] == report.embedded
+    assert ingestor.store.count() == sum(after.values())

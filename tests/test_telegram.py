@@ -322,6 +322,9 @@ async def test_admin_uploads_a_document(admin_bot):
     assert (settings.documents_dir / "perpres-132.txt").exists()
     summary = next(t for t in fake.sent_to(23) if "Ringkasan ingest" in t)
     assert "perpres-132.txt: dimuat, Perpres 132/2022" in summary
+    fake.message(25, "isi pasal 3 perpres 82 apa?", user_id=25)
+    (still,) = await fake.wait_sent(25, 1)
+    assert "Bunyi Perpres 82/2023 Pasal 3" in still["text"]  # the documents already there stay
     fake.upload(23, "gambar.png", b"\x89PNG", user_id=ADMIN)
     await _until(lambda: any("PDF, TXT, atau DOCX" in t for t in fake.sent_to(23)))
 
