@@ -106,6 +106,9 @@ class Responder:
         if not text:
             return refusal("empty", "Pesan Anda kosong. " + HINT)
         intent = read_intent(text, self.index.regulations, self.aliases())
+        return replace(self._decide(text, intent, context), regulations=intent.known)
+
+    def _decide(self, text: str, intent: Intent, context: Context) -> Answer:
         if intent.injection:
             return refusal(
                 "injection",

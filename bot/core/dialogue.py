@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from bot.core.answer import GREETING, HINT, Context, Responder
 from bot.core.models import Answer, unit_key
-from bot.core.query import find_regulations
 
 MAX_QUESTION_CHARS = 1000
 
@@ -20,7 +19,6 @@ class Turn:
 
     question: str
     answer: Answer
-    named: tuple[str, ...] = ()
 
 
 @dataclass
@@ -50,7 +48,7 @@ class Dialogue:
             return Context()
         regulations: list[str] = []
         for turn in reversed(turns):
-            regulations += [*turn.named, *(c.regulation for c in turn.answer.citations)]
+            regulations += [*turn.answer.regulations, *(c.regulation for c in turn.answer.citations)]
         last = next((t.answer for t in reversed(turns) if t.answer.citations), None)
         last_pasal = None
         if last:
@@ -70,14 +68,9 @@ class Dialogue:
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
         answer = self.responder.answer(text, self.context(chat_id))
-        named = tuple(
-            m.short_name
-            for m in find_regulations(text, self.responder.index.regulations, self.responder.aliases())
-            if m.short_name
-        )
         with self._lock:
             turns = self._memory.pop(chat_id, None) or deque(maxlen=self.max_turns)
-            turns.append(Turn(text, answer, named))
+            turns.append(Turn(text, answer))
             self._memory[chat_id] = turns
             while len(self._memory) > self.max_chats:
                 self._memory.popitem(last=False)

@@ -55,6 +55,7 @@ class Answer:
     latency_ms: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     query: str = ""  # what was searched: a follow-up carries the topic of the turns before it
+    regulations: tuple[str, ...] = ()  # regulations the question named (for the next turn's context)
 
     def turn(self, question: str) -> dict[str, Any]:
         """The turn object of `ask --json` and `eval` results."""
