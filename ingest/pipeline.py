@@ -13,7 +13,7 @@ from typing import Protocol
 
 from ingest.chunk import chunk_document
 from ingest.legal import ParsedDocument, parse_guide, parse_markdown, parse_regulation
-from ingest.load import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.load import LoadedDocument, LoadError, load_document
 from ingest.normalize import clean_pages
 from knowledge.catalog import Catalog, Regulation
 from knowledge.embedders import ModelEmbeddings
@@ -356,8 +356,3 @@ def _title_from_text(head: str, title_form: str) -> str | None:
     if not m:
         return None
     return f"{title_form.title()} tentang {m.group(1).strip().title()}"
-
-
-def supported(path: Path) -> bool:
-    """Whether ingest knows the file's format."""
-    return path.suffix.lower() in SUPPORTED_SUFFIXES

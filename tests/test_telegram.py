@@ -8,7 +8,7 @@ import pytest
 
 from bot.answer_log import AnswerLog
 from bot.channels.telegram import EDITED, NOT_TEXT, TelegramChannel
-from tests.fakes.telegram_server import FakeTelegram, polling
+from tests.fakes.telegram_server import FakeTelegram, polling, stop
 
 
 @pytest.fixture
@@ -422,8 +422,4 @@ async def test_webhook_refuses_requests_without_the_secret_token(dialogue_factor
         (sent,) = await fake.wait_sent(40, 1)
         assert "Selamat datang" in sent["text"]
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await fake.stop()
-        log.close()
+        await stop(app, fake, log)

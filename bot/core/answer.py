@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from bot.core.models import Answer, Passage
 from bot.core.query import Intent, follow_up_query, read_intent
@@ -90,6 +90,7 @@ class Responder:
     thresholds: Thresholds = field(default_factory=Thresholds)
     top_k: int = 10
 
+    @cached_property
     def aliases(self) -> dict[str, str]:
         """Loose names from the catalog."""
         return {alias: r.short_name for r in self.catalog.regulations for alias in r.aliases}
@@ -105,7 +106,7 @@ class Responder:
         self.index.refresh()
         if not text:
             return refusal("empty", "Pesan Anda kosong. " + HINT)
-        intent = read_intent(text, self.index.regulations, self.aliases())
+        intent = read_intent(text, self.index.regulations, self.aliases)
         return replace(self._decide(text, intent, context), regulations=intent.known)
 
     def _decide(self, text: str, intent: Intent, context: Context) -> Answer:
@@ -177,9 +178,9 @@ class Responder:
         specific = [
             w
             for w in dict.fromkeys(content_words(query))
-            if w not in GENERIC_TERMS and len(w) > 2 and not w[0].isdigit() and self._idf(w) > 0
+            if w not in GENERIC_TERMS and len(w) > 2 and not w[0].isdigit() and self.index.idf(w) > 0
         ]
-        rarest = sorted(specific, key=self._idf, reverse=True)[:2]
+        rarest = sorted(specific, key=self.index.idf, reverse=True)[:2]
         for year in intent.years:
             found = False
             for p in passages[:10]:
@@ -191,26 +192,6 @@ class Responder:
                 logger.info("refusing: year %s not in the evidence with %s", year, rarest)
                 return False
         return True
-
-    def _idf(self, word: str) -> float:
-        frequencies = self._document_frequencies()
-        n = len(self.index.passages)
-        df = frequencies.get(word) or frequencies.get(stem(word)) or 0
-        return math.log((n + 1) / (df + 0.5)) if df else 0.0
-
-    def _document_frequencies(self) -> dict[str, int]:
-        cached = getattr(self, "_df_cache", None)
-        if cached and cached[0] == self.index.collection:
-            return cached[1]
-        counts: dict[str, int] = {}
-        for p in self.index.passages:
-            for token in set(re.findall(r"[a-z0-9]+", p.text.lower())):
-                counts[token] = counts.get(token, 0) + 1
-                root = stem(token)
-                if root != token:
-                    counts[root] = counts.get(root, 0) + 1
-        self._df_cache = (self.index.collection, counts)
-        return counts
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:

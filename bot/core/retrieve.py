@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -88,7 +89,6 @@ class KnowledgeIndex:
         self.dense_weight = dense_weight
         self.heading_weight = heading_weight
         self.sibling_weights = sibling_weights
-        self.heading_share = 1.0
         self.bm25_params = bm25_params
         self._lock = threading.Lock()
         self.refresh_interval_s = 2.0
@@ -136,6 +136,7 @@ class KnowledgeIndex:
                 words_ = {stem(w) for w in words(_HEADING_NUMBER_RE.sub("", p.heading_path[-1]))}
                 headings.append((p.index, frozenset(w for w in words_ - _GENERIC_HEADING if len(w) > 1)))
         with self._lock:
+            self._word_df: dict[str, int] | None = None
             self._headings = headings
             self.collection = collection
             self.passages = passages
@@ -220,16 +221,25 @@ class KnowledgeIndex:
         return [(int(i), float(similarity[i])) for i in sorted(top, key=lambda i: -similarity[i])]
 
     def _heading_matches(self, text: str) -> list[int]:
-        """Sections whose own heading the question names ('visi SPBE', 'etika asesor'), best first."""
+        """Sections whose whole heading the question names ('visi SPBE', 'etika asesor'), longest first."""
         asked = {stem(w) for w in words(expand(text))}
-        scored = []
-        for index, heading in self._headings:
-            shared = len(heading & asked)
-            # Most of the heading named (a heading's verb like "Penetapan" is rarely typed).
-            if heading and shared >= min(2, len(heading)) and shared / len(heading) >= self.heading_share:
-                scored.append((shared, shared / len(heading), index))
-        scored.sort(key=lambda item: (-item[0], -item[1]))
-        return [index for _, _, index in scored]
+        scored = [(len(heading), index) for index, heading in self._headings if heading and heading <= asked]
+        scored.sort(key=lambda item: -item[0])
+        return [index for _, index in scored]
+
+    def idf(self, word: str) -> float:
+        """Inverse document frequency of a word (or its stem) in the passages' text; 0 if absent."""
+        if self._word_df is None:  # counted on first use: only year-specific questions need it
+            counts: dict[str, int] = defaultdict(int)
+            for p in self.passages:
+                for token in set(re.findall(r"[a-z0-9]+", p.text.lower())):
+                    counts[token] += 1
+                    root = stem(token)
+                    if root != token:
+                        counts[root] += 1
+            self._word_df = dict(counts)
+        df = self._word_df.get(word) or self._word_df.get(stem(word)) or 0
+        return math.log((len(self.passages) + 1) / (df + 0.5)) if df else 0.0
 
     def _group_by_pasal(self, fused: dict[int, float]) -> list[Passage]:
         """Rank Pasal by their best ayat plus the next (sibling_weights): a Pasal answering in two ayat wins.

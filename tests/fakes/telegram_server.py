@@ -296,11 +296,16 @@ async def polling(channel: Any, log: Any) -> AsyncIterator[FakeTelegram]:
     try:
         yield fake
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await fake.stop()
-        log.close()
+        await stop(app, fake, log)
+
+
+async def stop(app: Any, fake: FakeTelegram, log: Any) -> None:
+    """Stop a PTB Application (polling or webhook), the fake server and the answer log."""
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    await fake.stop()
+    log.close()
 
 
 def _ok(result: Any) -> web.Response:
