@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from bot.answer_log import AnswerLog  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.core.limits import RateLimit  # noqa: E402
+from bot.testing.telegram_server import FakeTelegram  # noqa: E402
 from bot.wiring import build_dialogue  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
-from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 
 QUESTIONS = [
     "apa itu arsitektur spbe?",

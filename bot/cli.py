@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,10 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Katalog sumber: daftar dan unduh dokumen resmi.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+dialogues_app = typer.Typer(
+    help="Kasus dialog untuk penguji: jalankan dan baca laporannya.", no_args_is_help=True
+)
+app.add_typer(dialogues_app, name="dialogues")
 
 out = Console()
 err = Console(stderr=True)
@@ -448,6 +453,52 @@ def _fmt(value: float | int | None) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.0f}" if value > 1.5 else f"{value:.3f}"
+
+
+class Channel(StrEnum):
+    """Where dialogue cases run."""
+
+    core = "core"
+    telegram = "telegram"
+
+
+@dialogues_app.command("run")
+def dialogues_run(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Berkas YAML kasus dialog atau foldernya.")],
+    channel: Annotated[Channel, typer.Option(help="core: mesin dialog; telegram: lewat Bot API palsu.")] = (
+        Channel.core
+    ),
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", help="Hanya kasus bertanda ini (boleh diulang).")
+    ] = None,
+    junit_path: Annotated[Path | None, typer.Option("--junit", help="Tulis JUnit XML ke berkas ini.")] = None,
+    report_path: Annotated[
+        Path | None, typer.Option("--report", help="Tulis laporan Markdown ke berkas ini.")
+    ] = None,
+) -> None:
+    """Jalankan kasus dialog; status keluar bukan nol bila ada kasus yang gagal."""
+    from bot.dialogues.cases import load_cases
+    from bot.dialogues.report import junit, markdown, print_results
+    from bot.dialogues.runner import run
+    from bot.wiring import build_dialogue
+
+    settings = _settings(ctx)
+    cases, errors = load_cases(paths, load_catalog(settings.catalog_path))
+    if tags:
+        cases = [c for c in cases if set(tags) & set(c.tags)]
+    if not cases and not errors:
+        raise UserError("Tidak ada kasus yang cocok untuk dijalankan.")
+    results = run(cases, build_dialogue(settings), channel.value) if cases else []
+    print_results(out, results, errors)
+    if report_path:
+        report_path.write_text(markdown(results, errors, channel.value), encoding="utf-8")
+        out.print(f"Laporan Markdown: {report_path}", highlight=False)
+    if junit_path:
+        junit_path.write_text(junit(results, errors), encoding="utf-8")
+        out.print(f"JUnit XML: {junit_path}", highlight=False)
+    if errors or any(r.failed for r in results):
+        raise typer.Exit(1)
 
 
 @sources_app.command("list")

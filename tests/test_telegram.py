@@ -8,7 +8,7 @@ import pytest
 
 from bot.answer_log import AnswerLog
 from bot.channels.telegram import EDITED, NOT_TEXT, TelegramChannel
-from tests.fakes.telegram_server import FakeTelegram, polling, stop
+from bot.testing.telegram_server import FakeTelegram, polling, stop
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ from telegram.ext import (
 from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
 from bot.channels.formatting import split_message, to_html
-from bot.core.dialogue import Dialogue, pasal_command, sources_text, welcome
+from bot.channels.host import ADMIN_ONLY, EMPTY, FAILED, TOO_MANY, buttons_for, press
+from bot.core.dialogue import PASAL_USAGE, Dialogue, pasal_command, sources_text, welcome
 from bot.core.limits import RateLimit
 from bot.core.models import Answer
 
@@ -38,11 +39,6 @@ NOT_TEXT = (
     'misalnya "apa itu arsitektur SPBE?".'
 )
 EDITED = "Pesan yang diubah tidak saya proses ulang. Silakan kirim pertanyaan Anda sebagai pesan baru."
-EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan tentang SPBE."
-FAILED = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi sebentar lagi."
-THANKS = "Terima kasih atas penilaian Anda."
-ADMIN_ONLY = "Maaf, perintah ini khusus untuk admin Tanya SPBE."
-TOO_MANY = "Anda mengirim banyak pertanyaan dalam waktu singkat. Mohon tunggu sebentar, lalu coba lagi."
 BUSY = "Reindeks sedang berjalan. Silakan tunggu ringkasannya."
 UPLOAD_TYPES = (".pdf", ".txt", ".docx")
 
@@ -111,9 +107,7 @@ class TelegramChannel:
     async def pasal(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/pasal REGULASI NOMOR: direct lookup."""
         if not context.args:
-            await self._send(
-                update.effective_message, "Tulis: /pasal REGULASI NOMOR, misalnya /pasal perpres95 40."
-            )
+            await self._send(update.effective_message, PASAL_USAGE)
             return
         await self._answer(update, context, pasal_command(" ".join(context.args)))
 
@@ -214,19 +208,10 @@ class TelegramChannel:
         query = update.callback_query
         if query is None or not query.data:
             return
-        kind, _, rest = query.data.partition("|")
-        if kind in ("up", "down"):
-            recorded = rest.isdigit() and self.log.feedback(int(rest), kind == "up")
-            await query.answer(THANKS if recorded else "Penilaian tidak dapat dicatat.")
-            return
-        if kind == "full":
-            regulation, _, number = rest.rpartition("|")
-            await query.answer()
-            answer = self.dialogue.responder.pasal(regulation, int(number)) if number.isdigit() else None
-            if query.message is not None and isinstance(query.message, Message):
-                await self._send(query.message, answer.text if answer else FAILED)
-            return
-        await query.answer()
+        note, reply = await asyncio.to_thread(press, self.dialogue, self.log, query.data)
+        await query.answer(note)
+        if reply is not None and isinstance(query.message, Message):
+            await self._send(query.message, reply.text)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure with its exception; tell the user briefly."""
@@ -323,15 +308,8 @@ def _strip_mention(message: Message | None, username: str | None) -> str:
 
 
 def _keyboard(answer_id: int, answer: Answer) -> InlineKeyboardMarkup | None:
-    """👍 / 👎 under every answer that cites, plus "Pasal lengkap" when it cites a Pasal."""
-    if answer.refused or not answer.citations:
+    """The shared answer buttons as an inline keyboard (none under refusals)."""
+    buttons = buttons_for(answer_id, answer)
+    if not buttons:
         return None
-    row: list[Any] = [
-        InlineKeyboardButton("👍", callback_data=f"up|{answer_id}"),
-        InlineKeyboardButton("👎", callback_data=f"down|{answer_id}"),
-    ]
-    first = answer.citations[0]
-    full = f"full|{first.regulation}|{first.pasal}"
-    if first.pasal and first.pasal.isdigit() and len(full.encode()) <= 64:
-        row.append(InlineKeyboardButton("Pasal lengkap", callback_data=full))
-    return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]])

@@ -11,6 +11,15 @@ from bot.core.answer import GREETING, HINT, Context, Responder
 from bot.core.models import Answer, unit_key
 
 MAX_QUESTION_CHARS = 1000
+PASAL_USAGE = "Tulis: /pasal REGULASI NOMOR, misalnya /pasal perpres95 40."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says to a message: the text, and the answer behind it when it answered a question."""
+
+    text: str
+    answer: Answer | None = None
 
 
 @dataclass(frozen=True)
@@ -76,23 +85,35 @@ class Dialogue:
                 self._memory.popitem(last=False)
         return answer
 
+    def full_pasal(self, regulation: str, number: int) -> Answer | None:
+        """The whole text of one Pasal (the "Pasal lengkap" button), outside the conversation."""
+        return self.responder.pasal(regulation, number)
+
     def handle(self, chat_id: str, text: str) -> str:
         """Text in, text out: commands (/start, /help, /reset, /sumber, /pasal) and questions."""
+        return self.respond(chat_id, text).text
+
+    def respond(self, chat_id: str, text: str) -> Reply:
+        """A message in its conversation: commands get their text, questions their answer."""
         stripped = (text or "").strip()
         command, _, rest = stripped.partition(" ")
         command = command.lower().split("@")[0]
         if command in ("/start", "/help", "/bantuan"):
-            return welcome(self.responder)
+            return Reply(welcome(self.responder))
         if command in ("/reset", "/ulang"):
             self.reset(chat_id)
-            return "Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru."
+            return Reply("Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru.")
         if command == "/sumber":
-            return sources_text(self.responder)
+            return Reply(sources_text(self.responder))
         if command == "/pasal":
-            return self.ask(chat_id, pasal_command(rest)).text
+            if not rest.strip():
+                return Reply(PASAL_USAGE)
+            answer = self.ask(chat_id, pasal_command(rest))
+            return Reply(answer.text, answer)
         if command.startswith("/"):
-            return "Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan."
-        return self.ask(chat_id, stripped).text
+            return Reply("Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan.")
+        answer = self.ask(chat_id, stripped)
+        return Reply(answer.text, answer)
 
 
 def pasal_command(argument: str) -> str:

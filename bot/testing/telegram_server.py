@@ -57,6 +57,7 @@ class FakeTelegram:
         self.sent: list[dict[str, Any]] = []
         self.actions: list[dict[str, Any]] = []
         self.callback_answers: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []  # sendMessage calls refused with 400: what broke
         self.calls: list[str] = []
         self.files: dict[str, bytes] = {}
         self.replies: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, question message id) -> first reply
@@ -100,6 +101,8 @@ class FakeTelegram:
         self.calls.append(method)
         if self.fail_next and method == "sendmessage":
             code, description, parameters = self.fail_next.pop(0)
+            if code == 400:
+                self.rejected.append({"chat_id": params.get("chat_id"), "description": description})
             body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
             if parameters:
                 body["parameters"] = parameters
@@ -144,14 +147,16 @@ class FakeTelegram:
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> web.Response:
         text = str(params.get("text", ""))
+        problem = None
         if not text.strip():
-            return _error(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            return _error(400, "Bad Request: message is too long")
-        if params.get("parse_mode") == "HTML":
-            problem = _html_error(text)
-            if problem:
-                return _error(400, f"Bad Request: can't parse entities: {problem}")
+            problem = "Bad Request: message text is empty"
+        elif len(text) > 4096:
+            problem = "Bad Request: message is too long"
+        elif params.get("parse_mode") == "HTML" and (html_problem := _html_error(text)):
+            problem = f"Bad Request: can't parse entities: {html_problem}"
+        if problem:
+            self.rejected.append({"chat_id": params.get("chat_id"), "description": problem})
+            return _error(400, problem)
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
