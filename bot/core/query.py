@@ -65,8 +65,11 @@ _DEFINITION_RES = (
         r"\b(?:yang\s+)?dimaksud(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"
     ),
     re.compile(r"\b(?:definisi|pengertian|arti)\s+(?:dari\s+)?(?P<t>.+)"),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+itu\s+(?:sebenernya\s+|sebenarnya\s+)?(?:\w+\s+)?(?:apa|apaan)\b"),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:itu\s+)?(?:maksudnya|artinya)\b"),
+    # Chat spells "itu" as "tuh"/"tu": "arsitektur spbe tuh apa ya?"
+    re.compile(
+        r"^(?P<t>[\w\s/-]+?)\s+(?:itu|tuh|tu)\s+(?:sebenernya\s+|sebenarnya\s+)?(?:\w+\s+)?(?:apa|apaan)\b"
+    ),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:maksudnya|artinya)\b"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
 _TERM_TAIL_RE = re.compile(

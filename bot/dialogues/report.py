@@ -62,6 +62,7 @@ def print_results(
                 f"    diharapkan: {failure.expectation}\n    kenyataan : {_indent(failure.actual, 17)}",
                 markup=False,
                 highlight=False,
+                soft_wrap=True,  # the terminal wraps; rich's own wrapping would break the indentation
             )
     console.print(f"\n{summary(results, errors)}", highlight=False)
 
