@@ -69,6 +69,30 @@ def test_definition_lookup(dialogue_factory, question, expected):
     assert first.quote and first.quote in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "apa bedanya aplikasi umum dengan aplikasi khusus?",
+            [("Perpres 95/2018", "1", "angka 22"), ("Perpres 95/2018", "1", "angka 23")],
+        ),
+        (  # each term carries its own regulation; "TIK" expands only after the split
+            "audit TIK di perpres 95 sama audit keamanan spbe itu sama gak?",
+            [("Perpres 95/2018", "1", "angka 25"), ("Peraturan BSSN 8/2024", "1", "angka 3")],
+        ),
+    ],
+)
+def test_comparison_quotes_both_definitions(dialogue_factory, question, expected):
+    answer = dialogue_factory().ask("c", question)
+    assert [(c.regulation, c.pasal, c.part) for c in answer.citations] == expected
+    assert answer.text.startswith("Perbedaannya") and all(c.quote in answer.text for c in answer.citations)
+
+
+def test_words_that_only_look_like_a_comparison_are_searched(dialogue_factory):
+    answer = dialogue_factory().ask("c", "pemantauan dan evaluasi spbe sama-sama dilakukan oleh siapa?")
+    assert not answer.text.startswith("Perbedaannya")
+
+
 def test_follow_up_chain(dialogue_factory):
     dialogue = dialogue_factory()
     first = dialogue.ask("chat", "pasal 60 perpres 95 isinya apa?")

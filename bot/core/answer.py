@@ -141,6 +141,10 @@ class Responder:
         # "evaluasi SPBE 2023" points at that year's report when the knowledge base holds one.
         reports = tuple(r for y in intent.years for r in self.index.regulations if r.endswith(f"SPBE {y}"))
         prefer = (*prefer, *reports)
+        if intent.comparison:
+            compared = [self.index.definitions(term, (*named, *prefer)) for term, named in intent.comparison]
+            if all(compared) and compared[0][0].index != compared[1][0].index:
+                return self._comparison([found[0] for found in compared])
         if intent.definition:
             found = self.index.definitions(intent.definition, prefer)
             if found:
@@ -244,6 +248,14 @@ class Responder:
             citations += [citation_of(p, p.text) for p in others]
         regulations = list(dict.fromkeys(c.regulation for c in citations))
         return Answer(text + self._sources(regulations), tuple(citations), tuple(found[:10]))
+
+    def _comparison(self, definitions: list[Passage]) -> Answer:
+        """Two defined terms side by side: the law's own definitions are the difference."""
+        parts = [f"“{p.text}”\n— {p.citation.label()}" for p in definitions]
+        text = "Perbedaannya terlihat dari definisi masing-masing:\n\n" + "\n\n".join(parts)
+        citations = tuple(citation_of(p, p.text) for p in definitions)
+        regulations = list(dict.fromkeys(c.regulation for c in citations))
+        return Answer(text + self._sources(regulations), citations, tuple(definitions))
 
     # -- composing from search results -----------------------------------------------------------
     def _compose(self, query: str, passages: list[Passage], named: Sequence[str] = ()) -> Answer:

@@ -112,6 +112,8 @@ class Intent:
     years: tuple[int, ...] = ()
     report_year: int | None = None
     words: tuple[str, ...] = field(default_factory=tuple)
+    # "bedanya X dengan Y?": each term with the regulations named beside it ("audit TIK di perpres 95").
+    comparison: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def known(self) -> tuple[str, ...]:
@@ -202,6 +204,52 @@ def definition_term(text: str) -> str | None:
     return None
 
 
+# A comparison asks how two defined terms differ: "apa bedanya pemantauan spbe dengan evaluasi spbe?",
+# "audit TIK di perpres 95 sama audit keamanan di peraturan bssn itu sama gak?".
+_DIFFERENCE_CUE_RE = re.compile(
+    r"\b(?:beda\w*|perbedaan\w*|membedakan|sama\s+(?:gak|nggak|ngga|ga|enggak|tidak|atau))\b"
+)
+_COMPARE_RES = (
+    re.compile(
+        r"\b(?:beda|bedanya|perbedaan|perbedaannya)\s+(?:apa\s+)?(?:antara\s+)?(?P<a>.+?)\s+"
+        r"(?:dengan|dan|sama|vs|versus)\s+(?P<b>.+)"
+    ),
+    re.compile(
+        r"^(?P<a>.+?)\s+(?:dengan|dan|sama|vs|versus)\s+(?P<b>.+?)\s+(?:itu\s+)?(?:sama|beda|berbeda)\b"
+    ),
+)
+_COMPARED_TAIL_RE = re.compile(
+    r"\s+(?:menurut|dalam|di|pada|berdasarkan|sesuai|versi|itu|ya|sih|dong|tuh|kok|apa|apakah|gimana|"
+    r"bagaimana|yang|yg|beda\w*|sama|gak|nggak|ngga|ga|tidak|secara|pasal|nomor|berapa|siapa)\b.*$"
+)
+_TERM_HEAD_RE = re.compile(r"^(?:(?:apa|apakah|sih|yang|itu|antara|si)\s+)+")
+
+
+def comparison_terms(
+    text: str, names: Iterable[str], aliases: dict[str, str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The two terms a 'how do X and Y differ' question compares, each with the regulations named by it."""
+    # Split before expanding abbreviations: "TIK" expands to words that contain "dan".
+    flat = re.sub(r"\s+", " ", re.sub(r"[?!.,;:\"'()]", " ", text.lower())).strip()
+    if not _DIFFERENCE_CUE_RE.search(flat):
+        return ()
+    names = list(names)
+    for pattern in _COMPARE_RES:
+        m = pattern.search(flat)
+        if not m:
+            continue
+        terms = []
+        for raw in (m.group("a"), m.group("b")):
+            raw = _TERM_HEAD_RE.sub("", raw.strip())
+            named = tuple(r.short_name for r in find_regulations(raw, names, aliases) if r.short_name)
+            term = _COMPARED_TAIL_RE.sub("", " " + raw).strip()
+            if not 1 <= len(term.split()) <= 5 or not re.search(r"[a-z]{3}", term):
+                return ()
+            terms.append((term, named))
+        return tuple(terms)
+    return ()
+
+
 def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Intent:
     """Everything code reads from one message before retrieval."""
     flat = expand(text)
@@ -228,4 +276,5 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
         years=years,
         report_year=int(report.group(1)) if report else None,
         words=tuple(content),
+        comparison=comparison_terms(text, names, aliases),
     )
