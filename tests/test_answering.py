@@ -198,3 +198,34 @@ def test_follow_up_swaps_the_twin():
         "rencana dan anggaran spbe di kementerian koordinasi dengan siapa?", "kalau pemda?"
     )
     assert "kementerian" not in query and "pemda" in query and "anggaran" in query
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("isi pasal 12 perpres 132/2022 apa?", "Pasal 12 tidak ditemukan dalam Perpres 132/2022 (Pasal 1–6)"),
+        ("pasal 15 permenpanrb 59/2020 isinya apa", "Pasal 15 tidak ditemukan dalam PermenPANRB 59/2020"),
+        ("uu ite pasal 27 ayat 3 bunyinya apa?", "UU ITE belum ada dalam basis pengetahuan"),
+    ],
+)
+def test_a_pasal_is_looked_up_only_in_the_regulation_named(dialogue_factory, question, words):
+    answer = dialogue_factory().ask("c", question)
+    assert answer.refused and not answer.citations
+    assert words in answer.text
+
+
+@pytest.mark.parametrize(
+    ("argument", "question"),
+    [
+        ("perpres95 40", "isi pasal 40 perpres 95"),
+        ("permenpan59 5 ayat 2", "isi pasal 5 ayat 2 permenpan 59"),
+        ("40", "isi pasal 40"),
+        ("perpres95", None),
+        ("permenpanrb 59", None),
+        ("", None),
+    ],
+)
+def test_pasal_command_arguments(argument, question):
+    from bot.core.dialogue import pasal_command
+
+    assert pasal_command(argument) == question

@@ -106,10 +106,11 @@ class TelegramChannel:
 
     async def pasal(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/pasal REGULASI NOMOR: direct lookup."""
-        if not context.args:
+        question = pasal_command(" ".join(context.args or ()))
+        if question is None:
             await self._send(update.effective_message, PASAL_USAGE)
             return
-        await self._answer(update, context, pasal_command(" ".join(context.args)))
+        await self._answer(update, context, question)
 
     async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/status (admins): store, documents, model, uptime, answers served."""

@@ -199,8 +199,10 @@ class Responder:
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:
-        candidates = [*intent.known, *context.regulations]
-        if self.index.core_regulation:
+        # A regulation the question names is the only place to look: Pasal 12 of a regulation that has six
+        # is "not found", never Pasal 12 of another regulation.
+        candidates = list(intent.known) or [*context.regulations]
+        if not intent.known and self.index.core_regulation:
             candidates.append(self.index.core_regulation)
         candidates = list(dict.fromkeys(candidates))
         for regulation in candidates:

@@ -106,9 +106,10 @@ class Dialogue:
         if command == "/sumber":
             return Reply(sources_text(self.responder))
         if command == "/pasal":
-            if not rest.strip():
+            question = pasal_command(rest)
+            if question is None:
                 return Reply(PASAL_USAGE)
-            answer = self.ask(chat_id, pasal_command(rest))
+            answer = self.ask(chat_id, question)
             return Reply(answer.text, answer)
         if command.startswith("/"):
             return Reply("Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan.")
@@ -116,14 +117,20 @@ class Dialogue:
         return Reply(answer.text, answer)
 
 
-def pasal_command(argument: str) -> str:
-    """'/pasal perpres95 40' -> 'isi pasal 40 perpres 95'."""
+_JENIS_WORDS = (
+    r"\b(?:perpres|peraturan presiden|permen\w*|peraturan menteri|pp|uu|peraturan|pedoman\w*|nomor|no)"
+)
+
+
+def pasal_command(argument: str) -> str | None:
+    """'/pasal perpres95 40' -> 'isi pasal 40 perpres 95'; None when no Pasal number is given."""
     argument = re.sub(r"([a-z])(\d)", r"\1 \2", argument.strip().lower())
     m = re.match(r"^(.*?)\s*(\d{1,3})(?:\s+ayat\s*\(?(\d{1,2})\)?)?\s*$", argument)
-    if not m or not m.group(1):
-        return "isi pasal"
+    # "/pasal perpres95" names a regulation and no Pasal: its number is not the Pasal's.
+    if not m or re.search(_JENIS_WORDS + r"$", m.group(1)):
+        return None
     ayat = f" ayat {m.group(3)}" if m.group(3) else ""
-    return f"isi pasal {m.group(2)}{ayat} {m.group(1)}"
+    return f"isi pasal {m.group(2)}{ayat} {m.group(1)}".strip()
 
 
 def welcome(responder: Responder) -> str:

@@ -32,6 +32,11 @@ _REGULATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("UU", r"\b(?:uu|undang-undang)"),
     )
 )
+# Laws named by their short title ("UU ITE", "PP PSTE"): never in the knowledge base, so always unknown.
+_NAMED_LAW_RE = re.compile(
+    r"\b(uu|undang-undang|pp|peraturan pemerintah)\s+(?!(?:nomor|no|nomer|tentang|ttg|yang|yg|dan|itu|ini|"
+    r"di|ke|apa|mengenai|soal)\b)([a-z]{2,6})\b"
+)
 _REPORT_RE = re.compile(
     r"\blaporan\s+(?:pelaksanaan\s+)?(?:hasil\s+)?evaluasi(?:\s+spbe)?\s+(?:tahun\s+)?((?:19|20)\d{2})"
 )
@@ -143,6 +148,9 @@ def find_regulations(text: str, names: Iterable[str], aliases: dict[str, str]) -
             tahun = int(m.group(2)) if m.group(2) else None
             short = _resolve(jenis, m.group(1), tahun, names)
             found.append((m.start(), RegulationMention(jenis, m.group(1), tahun, m.group(0), short)))
+    for m in _NAMED_LAW_RE.finditer(flat):
+        jenis = "UU" if m.group(1) in ("uu", "undang-undang") else "PP"
+        found.append((m.start(), RegulationMention(jenis, m.group(2).upper(), None, m.group(0))))
     for m in _REPORT_RE.finditer(flat):
         name = f"Laporan Evaluasi SPBE {m.group(1)}"
         found.append(
