@@ -229,3 +229,31 @@ def test_pasal_command_arguments(argument, question):
     from bot.core.dialogue import pasal_command
 
     assert pasal_command(argument) == question
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("perpres spbe itu mulai berlaku kapan ya?", ("Perpres 95/2018", "77")),
+        ("permenpan 59 berlaku sejak kapan?", ("PermenPANRB 59/2020", "12")),
+        ("kapan perpres 82/2023 berlaku?", ("Perpres 82/2023", "22")),  # OCR "tanegal" in the text
+    ],
+)
+def test_when_a_regulation_takes_effect(dialogue_factory, question, expected):
+    answer = dialogue_factory().ask("c", question)
+    assert (answer.citations[0].regulation, answer.citations[0].pasal) == expected
+    assert "mulai berlaku pada" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("aplikasi spbe prioritas itu definisinya gimana?", "aplikasi spbe prioritas"),
+        ("what is the definition of Aplikasi Umum in Perpres 95?", "aplikasi umum"),
+        ("arsitektur spbe tuh apa ya?", "arsitektur spbe"),
+    ],
+)
+def test_more_ways_to_ask_for_a_definition(question, term):
+    from bot.core.query import definition_term
+
+    assert definition_term(question) == term

@@ -141,6 +141,11 @@ class Responder:
         # "evaluasi SPBE 2023" points at that year's report when the knowledge base holds one.
         reports = tuple(r for y in intent.years for r in self.index.regulations if r.endswith(f"SPBE {y}"))
         prefer = (*prefer, *reports)
+        if intent.in_force and not follow_up:
+            regulation = (*intent.known, self.index.core_regulation)[0]
+            number = self.index.in_force_pasal(regulation) if regulation else None
+            if regulation and number is not None:
+                return self.pasal(regulation, number)
         if intent.comparison:
             compared = [self.index.definitions(term, (*named, *prefer)) for term, named in intent.comparison]
             if all(compared) and compared[0][0].index != compared[1][0].index:

@@ -75,6 +75,8 @@ _DEFINITION_RES = (
         r"^(?P<t>[\w\s/-]+?)\s+(?:itu|tuh|tu)\s+(?:sebenernya\s+|sebenarnya\s+)?(?:\w+\s+)?(?:apa|apaan)\b"
     ),
     re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:maksudnya|artinya)\b"),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:definisinya|pengertiannya|artinya)\b"),
+    re.compile(r"\b(?:definition|meaning)\s+of\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+?)(?:\s+(?:in|under)\s+.*)?$"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
 _TERM_TAIL_RE = re.compile(
@@ -117,6 +119,7 @@ class Intent:
     years: tuple[int, ...] = ()
     report_year: int | None = None
     words: tuple[str, ...] = field(default_factory=tuple)
+    in_force: bool = False  # "kapan perpres ini mulai berlaku?"
     # "bedanya X dengan Y?": each term with the regulations named beside it ("audit TIK di perpres 95").
     comparison: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -214,6 +217,10 @@ def definition_term(text: str) -> str | None:
 
 # A comparison asks how two defined terms differ: "apa bedanya pemantauan spbe dengan evaluasi spbe?",
 # "audit TIK di perpres 95 sama audit keamanan di peraturan bssn itu sama gak?".
+_IN_FORCE_RE = re.compile(
+    r"\b(?:mulai\s+berlaku|berlaku(?:nya)?\s+(?:sejak|kapan|mulai|tanggal)|kapan\s+(?:[\w/]+\s+){0,3}berlaku|"
+    r"tanggal\s+berlaku(?:nya)?)\b"
+)
 _DIFFERENCE_CUE_RE = re.compile(
     r"\b(?:beda\w*|perbedaan\w*|membedakan|sama\s+(?:gak|nggak|ngga|ga|enggak|tidak|atau))\b"
 )
@@ -285,4 +292,5 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
         report_year=int(report.group(1)) if report else None,
         words=tuple(content),
         comparison=comparison_terms(text, names, aliases),
+        in_force=bool(_IN_FORCE_RE.search(flat)) and len(content) <= 6,
     )

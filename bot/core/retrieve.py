@@ -176,6 +176,17 @@ class KnowledgeIndex:
         """The Pasal a regulation has."""
         return sorted(int(p) for r, p in self._by_pasal if r == regulation and p.isdigit())
 
+    def in_force_pasal(self, regulation: str) -> int | None:
+        """The Pasal that says when a regulation takes effect ("mulai berlaku pada tanggal ...")."""
+        found = [
+            int(p.citation.pasal)
+            for p in self.passages
+            if p.citation.regulation == regulation
+            and (p.citation.pasal or "").isdigit()
+            and _IN_FORCE_RE.search(p.text)
+        ]
+        return max(found) if found else None
+
     def definitions(self, term: str, prefer: Sequence[str] = ()) -> list[Passage]:
         """Pasal 1 definitions of a term, the named regulation first, then the core regulation."""
         key = _term_key(term)
@@ -303,6 +314,9 @@ class KnowledgeIndex:
             "dense_top": dense[0][1] if dense else 0.0,
         }
         return passages[:k], signals
+
+
+_IN_FORCE_RE = re.compile(r"mulai\s+berlaku\s+pada\s+ta\w+", re.IGNORECASE)  # OCR: "tanegal"
 
 
 def citation_of(passage: Passage, quote: str | None = None) -> Citation:
