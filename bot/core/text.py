@@ -22,6 +22,8 @@ ABBREVIATIONS = {
     "kominfo": "komunikasi dan informatika", "kemkominfo": "komunikasi dan informatika",
     "komdigi": "komunikasi dan digital", "bumn": "badan usaha milik negara", "sblm": "sebelum",
     "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
+    "ditugasin": "ditugaskan", "ditetapin": "ditetapkan", "ngirim": "mengirim", "disimpen": "disimpan",
+    "duit": "dana",
 }  # fmt: skip
 
 # Words that carry no content in a question (kept out of the lexical query and evidence checks).
@@ -107,6 +109,12 @@ SYNONYMS = {
     "kapan": ("paling lambat", "waktu"), "lama": ("jangka waktu", "paling lama"),
     "bedanya": ("adalah",), "beda": ("adalah",), "tujuan": ("bertujuan",), "siapa": ("oleh",),
     "terdiri": ("meliputi",), "macam": ("kategori", "jenis"),
+    # The regulation's register for everyday words: "paling sedikit", "daring", "disampaikan".
+    "minimal": ("paling sedikit",), "maksimal": ("paling banyak", "paling lama"), "online": ("daring",),
+    "offline": ("luring",), "dikirim": ("disampaikan",), "mengirim": ("menyampaikan",),
+    "lapor": ("laporan", "menyampaikan"), "rutin": ("periodik", "berkala"), "dana": ("pendanaan",),
+    "biaya": ("pendanaan", "anggaran"), "apbd": ("anggaran pendapatan dan belanja daerah",),
+    "apbn": ("anggaran pendapatan dan belanja negara",),
 }  # fmt: skip
 
 
