@@ -33,7 +33,7 @@ DOMAIN_TERMS = frozenset(
     proses bisnis kebijakan anggaran belanja pusat apbn summit satu e-government egovernment kode
     sumber lisensi software perangkat lunak keras cloud kearsipan kepegawaian pengaduan perizinan
     pengadaan akuntabilitas kinerja sertifikasi akreditasi penilaian mandiri kuesioner reformasi asn
-    pns tim inovasi dampak kategori level
+    pns tim inovasi dampak kategori level egdi epi pbb
     """.split()
 )
 
