@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import multiprocessing.connection
+import random
 import resource
 import statistics
 import sys
@@ -47,12 +48,15 @@ QUESTIONS = [
 ]
 
 
-async def chat(
-    fake: FakeTelegram, chat_id: int, questions: int, timeout: float, latencies: list[float]
-) -> int:
-    """One user asking in turn; returns how many answers never came."""
+async def chat(fake: FakeTelegram, chat_id: int, args: argparse.Namespace, latencies: list[float]) -> int:
+    """One user asking in turn (reading for `think` seconds between answers); returns answers lost."""
     lost = 0
+    questions, timeout = args.questions, args.timeout
+    # With a think time, users arrive spread over one think period instead of all in the same instant.
+    await asyncio.sleep(random.Random(chat_id).uniform(0, args.think))
     for n in range(questions):
+        if n and args.think:
+            await asyncio.sleep(args.think)
         update = fake.message(chat_id, QUESTIONS[n % len(QUESTIONS)], user_id=chat_id)
         asked_at = time.monotonic()
         reply = await fake.reply_to(chat_id, update["message"]["message_id"], timeout)
@@ -74,9 +78,7 @@ async def users(args: argparse.Namespace, port_out: multiprocessing.connection.C
         await asyncio.sleep(0.1)
     latencies: list[float] = []
     started = time.monotonic()
-    lost = await asyncio.gather(
-        *(chat(fake, 10_000 + i, args.questions, args.timeout, latencies) for i in range(args.chats))
-    )
+    lost = await asyncio.gather(*(chat(fake, 10_000 + i, args, latencies) for i in range(args.chats)))
     elapsed = time.monotonic() - started
     port_out.send(
         {"latencies": latencies, "lost": sum(lost), "elapsed": elapsed, "bot_messages": len(fake.sent)}
@@ -121,6 +123,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         "benchmark": "telegram_load",
         "chats": args.chats,
         "questions_per_chat": args.questions,
+        "think_s": args.think,
         "messages_sent": asked,
         "answered": len(latencies),
         "lost": figures["lost"],
@@ -149,6 +152,9 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument(
+        "--think", type=float, default=0.0, help="Seconds a user reads before the next question (0: stress)."
+    )
+    parser.add_argument(
         "--no-flood-limits",
         action="store_true",
         help="Measure the bot alone, without Telegram's 30 msg/s limit.",
@@ -162,7 +168,9 @@ def main() -> None:
 
         uvloop.install()
     result = asyncio.run(main_async(args))
-    suffix = "-no-flood-limits" if args.no_flood_limits else ""
+    suffix = ("-no-flood-limits" if args.no_flood_limits else "") + (
+        f"-think{args.think:g}" if args.think else ""
+    )
     args.out = args.out or ROOT / "bench" / "results" / f"telegram_load{suffix}.json"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
