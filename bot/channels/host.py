@@ -64,7 +64,7 @@ def press(dialogue: Dialogue, log: AnswerLog, data: str) -> tuple[str | None, Ho
 
 
 class ChatHost:
-    """A synchronous chat over the dialogue engine (console and the dialogue runner's core channel)."""
+    """A synchronous chat over the dialogue engine as a channel sees it (the runner's core channel)."""
 
     def __init__(
         self,

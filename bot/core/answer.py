@@ -12,7 +12,7 @@ from functools import cached_property
 from bot.core.models import Answer, Passage
 from bot.core.query import Intent, follow_up_query, read_intent
 from bot.core.retrieve import KnowledgeIndex, citation_of
-from bot.core.text import content_words, stem
+from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
 from knowledge.catalog import Catalog
 from knowledge.schema import Citation
@@ -36,6 +36,8 @@ DOMAIN_TERMS = frozenset(
     pns tim inovasi dampak kategori level egdi epi pbb
     """.split()
 )
+
+_FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|berapa|dimana|mana)\b")
 
 # Words too common in this corpus to tie a year to a topic.
 GENERIC_TERMS = frozenset(
@@ -154,8 +156,14 @@ class Responder:
             found = self.index.definitions(intent.definition, prefer)
             if found:
                 return self._definition(found)
+        # "ditetapkan sama siapa?" asks for a fact: the Pasal 1 definition of its subject only names it.
+        fact_question = bool(_FACT_QUESTION_RE.search(expand(text)))
         passages, signals = self.index.search(
-            query, prefer=prefer, avoid=context.last_units if follow_up else (), k=self.top_k
+            query,
+            prefer=prefer,
+            avoid=context.last_units if follow_up else (),
+            definitions=0.5 if fact_question else 1.0,
+            k=self.top_k,
         )
         if not passages or not self._enough_evidence(
             intent, query, passages, signals["dense_top"], follow_up

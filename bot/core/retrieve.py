@@ -149,6 +149,7 @@ class KnowledgeIndex:
             self._by_pasal = dict(by_pasal)
             self._by_unit = dict(by_unit)
             self._definitions = definitions
+            self._defining = frozenset(index for _, index in definitions)
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
@@ -292,6 +293,7 @@ class KnowledgeIndex:
         *,
         prefer: Sequence[str] = (),
         avoid: Iterable[tuple[str, str]] = (),
+        definitions: float = 1.0,
         k: int = 10,
         pool: int = 50,
     ) -> tuple[list[Passage], dict[str, float]]:
@@ -314,6 +316,8 @@ class KnowledgeIndex:
                 fused[index] *= 1.6
             if passage.key in avoided:  # a follow-up asks for something the last answer did not say
                 fused[index] *= 0.5
+            if index in self._defining:
+                fused[index] *= definitions
         passages = self._group_by_pasal(fused)[: max(k, 20)]
         if self.reranker is not None:
             passages = self.reranker.rerank(text, passages)
