@@ -75,7 +75,7 @@ _DEFINITION_RES = (
         r"^(?P<t>[\w\s/-]+?)\s+(?:itu|tuh|tu)\s+(?:sebenernya\s+|sebenarnya\s+)?(?:\w+\s+)?(?:apa|apaan)\b"
     ),
     re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:maksudnya|artinya)\b"),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:definisinya|pengertiannya|artinya)\b"),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:definisinya|pengertiannya)\b"),
     re.compile(r"\b(?:definition|meaning)\s+of\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+?)(?:\s+(?:in|under)\s+.*)?$"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
@@ -215,12 +215,13 @@ def definition_term(text: str) -> str | None:
     return None
 
 
-# A comparison asks how two defined terms differ: "apa bedanya pemantauan spbe dengan evaluasi spbe?",
-# "audit TIK di perpres 95 sama audit keamanan di peraturan bssn itu sama gak?".
+# "kapan perpres ini mulai berlaku?" is answered by the regulation's closing Pasal.
 _IN_FORCE_RE = re.compile(
     r"\b(?:mulai\s+berlaku|berlaku(?:nya)?\s+(?:sejak|kapan|mulai|tanggal)|kapan\s+(?:[\w/]+\s+){0,3}berlaku|"
     r"tanggal\s+berlaku(?:nya)?)\b"
 )
+# A comparison asks how two defined terms differ: "apa bedanya pemantauan spbe dengan evaluasi spbe?",
+# "audit TIK di perpres 95 sama audit keamanan di peraturan bssn itu sama gak?".
 _DIFFERENCE_CUE_RE = re.compile(
     r"\b(?:beda\w*|perbedaan\w*|membedakan|sama\s+(?:gak|nggak|ngga|ga|enggak|tidak|atau))\b"
 )
