@@ -234,14 +234,14 @@ def test_cli_runs_cases_writes_reports_and_exits_by_result(corpus_settings, tmp_
     write(
         tmp_path,
         "gagal.yaml",
-        "- name: tidak ok\n  tags: [b]\n  turns:\n    - user: /start\n      contains: pizza\n",
+        "- name: tidak ok [x]\n  tags: [b]\n  turns:\n    - user: /start\n      contains: pizza\n",
     )
     report, xml = tmp_path / "laporan.md", tmp_path / "hasil.xml"
     result = run_cli(
         corpus_settings, "dialogues", "run", str(tmp_path), "--report", str(report), "--junit", str(xml)
     )
     assert result.returncode == 1, result.stderr
-    assert "GAGAL" in result.stdout and "diharapkan: memuat 'pizza'" in result.stdout
+    assert "GAGAL: tidak ok [x]" in result.stdout and "diharapkan: memuat 'pizza'" in result.stdout
     assert (
         "2 kasus, 1 lulus, 1 gagal" in report.read_text() and ET.parse(xml).getroot().get("failures") == "1"
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.dialogues.cases import CaseFileError
@@ -34,14 +35,14 @@ def print_results(
 ) -> None:
     """The table of cases, then every failed expectation with what the bot actually said."""
     for error in errors:
-        console.print(f"[bold red]Berkas bermasalah[/] {error}", markup=True, highlight=False)
+        console.print(f"[bold red]Berkas bermasalah[/] {escape(str(error))}", highlight=False)
     table = Table(title="Hasil kasus dialog")
     for column in ("Kasus", "Giliran", "Hasil", "Waktu (s)"):
         table.add_column(column)
     for result in results:
         style = {"lulus": "green", "gagal": "bold red", "xfail": "yellow", "xpass": "cyan"}[result.status]
         table.add_row(
-            result.case.name,
+            escape(result.case.name),  # a case name is the tester's text, not rich markup
             str(len(result.case.turns)),
             f"[{style}]{_MARK[result.status]}[/]",
             f"{result.seconds:.2f}",
@@ -50,11 +51,10 @@ def print_results(
     for result in results:
         if not result.failures:
             continue
-        head = (
-            f"\n[bold]{_MARK[result.status]}: {result.case.name}[/] ({result.case.file}:{result.case.line})"
-        )
+        head = f"\n[bold]{_MARK[result.status]}: {escape(result.case.name)}[/] "
+        head += escape(f"({result.case.file}:{result.case.line})")
         if result.case.xfail:
-            head += f" — xfail: {result.case.xfail}"
+            head += escape(f" — xfail: {result.case.xfail}")
         console.print(head, highlight=False)
         for failure in result.failures:
             console.print(
