@@ -76,6 +76,7 @@ def test_a_case_reads_with_lines_aliases_and_every_expectation(tmp_path):
             "turns.0.contain: kunci tidak dikenal",
         ),
         ("- name: x\n  description: tanpa giliran\n", 1, "turns: wajib diisi"),
+        ("- name: x\n  turns:\n    - user: a\n      line: 3\n", 4, "turns.0.line: kunci tidak dikenal"),
         ("- name: x\n  turns: []\n", 2, "turns: tidak boleh kosong"),
         ("- name: x\n  turns:\n    - contains: spbe\n", 3, "tepat satu dari 'user'"),
         ("- name: x\n  turns:\n    - press: Tombol ajaib\n", 3, "tombol 'Tombol ajaib' tidak ada"),

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.query import find_regulations
 from knowledge.catalog import Catalog
@@ -97,7 +106,12 @@ class Turn(BaseModel):
     not_cites: Cites | None = None
     refuses: bool | None = None
     max_chars: int | None = Field(default=None, ge=1)
-    line: int = Field(default=0, exclude=True)
+    _line: int = PrivateAttr(0)  # where the turn starts in its file; not something a tester writes
+
+    @property
+    def line(self) -> int:
+        """The turn's line in its file."""
+        return self._line
 
     @field_validator("contains", "not_contains", "matches", mode="before")
     @classmethod
@@ -107,7 +121,6 @@ class Turn(BaseModel):
     @field_validator("matches")
     @classmethod
     def _valid_regex(cls, value: StrList) -> StrList:
-        import re
 
         for pattern in value:
             try:
@@ -152,8 +165,18 @@ class Case(BaseModel):
     tags: StrList = ()
     xfail: str | None = None
     turns: tuple[Turn, ...] = Field(min_length=1)
-    file: str = Field(default="", exclude=True)
-    line: int = Field(default=0, exclude=True)
+    _file: str = PrivateAttr("")
+    _line: int = PrivateAttr(0)
+
+    @property
+    def file(self) -> str:
+        """The file the case was read from."""
+        return self._file
+
+    @property
+    def line(self) -> int:
+        """The case's first line in its file."""
+        return self._line
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -232,27 +255,20 @@ def load_file(path: Path, catalog: Catalog) -> list[Case]:
             raise CaseFileError(
                 path, lines.near(loc), f"kasus ke-{position + 1}: {_explain(first)}"
             ) from None
-        turns = tuple(
-            turn.model_copy(update={"line": lines.near((position, "turns", i)) or 0})
-            for i, turn in enumerate(case.turns)
-        )
-        case = case.model_copy(
-            update={"file": str(path), "line": lines.near((position,)) or 0, "turns": turns}
-        )
+        turns = []
         for i, turn in enumerate(case.turns):
-            for key in ("cites", "not_cites"):
-                expectation = getattr(turn, key)
-                if expectation is not None:
-                    resolved = _resolve(expectation, catalog, path, lines.near((position, "turns", i, key)))
-                    case = _replace_turn(case, i, turn := turn.model_copy(update={key: resolved}))
+            resolved = {
+                key: _resolve(getattr(turn, key), catalog, path, lines.near((position, "turns", i, key)))
+                for key in ("cites", "not_cites")
+                if getattr(turn, key) is not None
+            }
+            turn = turn.model_copy(update=resolved)
+            turn._line = lines.near((position, "turns", i)) or 0
+            turns.append(turn)
+        case = case.model_copy(update={"turns": tuple(turns)})
+        case._file, case._line = str(path), lines.near((position,)) or 0
         cases.append(case)
     return cases
-
-
-def _replace_turn(case: Case, index: int, turn: Turn) -> Case:
-    turns = list(case.turns)
-    turns[index] = turn
-    return case.model_copy(update={"turns": tuple(turns)})
 
 
 def _resolve(cites: Cites, catalog: Catalog, path: Path, line: int | None) -> Cites:
