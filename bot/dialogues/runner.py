@@ -64,8 +64,7 @@ async def run_case(driver: Driver, case: Case, chat: int) -> CaseResult:
             outcome.problems.append("bot melaporkan kesalahan internal (lihat log)")
         transcript.append((turn.action(), outcome.text))
         failures += check(turn, outcome, number)
-    status: Status
-    status = ("xfail" if failures else "xpass") if case.xfail else "gagal" if failures else "lulus"
+    status: Status = ("xfail" if failures else "xpass") if case.xfail else ("gagal" if failures else "lulus")
     return CaseResult(case, status, time.perf_counter() - started, failures, transcript)
 
 
@@ -75,7 +74,7 @@ async def run_cases(driver: Driver, cases: Sequence[Case]) -> list[CaseResult]:
 
 
 class CoreDriver:
-    """The dialogue engine through the channel-neutral host (what console and every channel share)."""
+    """The dialogue engine behind the channel-neutral host: odd input, admin checks, answer log, buttons."""
 
     def __init__(self, dialogue: Dialogue, log: AnswerLog) -> None:
         self.host = ChatHost(dialogue, log)
