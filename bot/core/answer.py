@@ -37,7 +37,8 @@ DOMAIN_TERMS = frozenset(
     """.split()
 )
 
-_FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|berapa|dimana|mana)\b")
+# Who, when and where are never answered by a definition; "berapa" can be (a definition that lists).
+_FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|dimana|mana)\b")
 
 # Words too common in this corpus to tie a year to a topic.
 GENERIC_TERMS = frozenset(
