@@ -16,8 +16,10 @@ THANKS = "Terima kasih atas penilaian Anda."
 NOT_RECORDED = "Penilaian tidak dapat dicatat."
 ADMIN_ONLY = "Maaf, perintah ini khusus untuk admin Tanya SPBE."
 TOO_MANY = "Anda mengirim banyak pertanyaan dalam waktu singkat. Mohon tunggu sebentar, lalu coba lagi."
+BUSY = "Reindeks sedang berjalan. Silakan tunggu ringkasannya."
 ADMIN_COMMANDS = ("/status", "/reindex")
-FULL_PASAL = "Pasal lengkap"
+UP, DOWN, FULL_PASAL = "👍", "👎", "Pasal lengkap"
+BUTTON_LABELS = (UP, DOWN, FULL_PASAL)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def buttons_for(answer_id: int, answer: Answer) -> tuple[Button, ...]:
     """👍 / 👎 under every answer that cites, plus "Pasal lengkap" when it cites a numbered Pasal."""
     if answer.refused or not answer.citations:
         return ()
-    row = [Button("👍", f"up|{answer_id}"), Button("👎", f"down|{answer_id}")]
+    row = [Button(UP, f"up|{answer_id}"), Button(DOWN, f"down|{answer_id}")]
     first = answer.citations[0]
     full = f"full|{first.regulation}|{first.pasal}"
     # Telegram caps callback data at 64 bytes.
@@ -110,8 +112,4 @@ class ChatHost:
         if command == "/status":
             return self.admin.status_text()
         report = self.admin.reindex()
-        return (
-            "Reindeks sedang berjalan. Silakan tunggu ringkasannya."
-            if report is None
-            else summary_text(report)
-        )
+        return BUSY if report is None else summary_text(report)

@@ -27,7 +27,7 @@ from telegram.ext import (
 from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
 from bot.channels.formatting import split_message, to_html
-from bot.channels.host import ADMIN_ONLY, EMPTY, FAILED, TOO_MANY, buttons_for, press
+from bot.channels.host import ADMIN_ONLY, BUSY, EMPTY, FAILED, TOO_MANY, buttons_for, press
 from bot.core.dialogue import PASAL_USAGE, Dialogue, pasal_command, sources_text, welcome
 from bot.core.limits import RateLimit
 from bot.core.models import Answer
@@ -40,7 +40,6 @@ NOT_TEXT = (
     'misalnya "apa itu arsitektur SPBE?".'
 )
 EDITED = "Pesan yang diubah tidak saya proses ulang. Silakan kirim pertanyaan Anda sebagai pesan baru."
-BUSY = "Reindeks sedang berjalan. Silakan tunggu ringkasannya."
 UPLOAD_TYPES = (".pdf", ".txt", ".docx")
 
 

@@ -19,10 +19,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.channels.host import BUTTON_LABELS
 from bot.core.query import find_regulations
 from knowledge.catalog import Catalog
-
-BUTTONS = ("👍", "👎", "Pasal lengkap")
 
 
 class CaseFileError(Exception):
@@ -135,8 +134,8 @@ class Turn(BaseModel):
             raise ValueError(
                 "setiap giliran berisi tepat satu dari 'user' (pesan/perintah) atau 'press' (tombol)"
             )
-        if self.press is not None and self.press not in BUTTONS:
-            raise ValueError(f"tombol {self.press!r} tidak ada; pilih salah satu: {', '.join(BUTTONS)}")
+        if self.press is not None and self.press not in BUTTON_LABELS:
+            raise ValueError(f"tombol {self.press!r} tidak ada; pilih salah satu: {', '.join(BUTTON_LABELS)}")
         if self.press is not None and self.repeat != 1:
             raise ValueError("'repeat' hanya untuk 'user'")
         return self

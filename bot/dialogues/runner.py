@@ -100,10 +100,11 @@ def _missing_button(label: str, offered: dict[str, str]) -> Outcome:
     return Outcome("", problems=[f"tombol {label!r} tidak ada di bawah jawaban sebelumnya ({shown})"])
 
 
+@dataclass
 class _RecordingDialogue(Dialogue):
     """The real dialogue engine, keeping the answers it gave so the runner can check their citations."""
 
-    recorded: list[Answer]
+    recorded: list[Answer] = field(default_factory=list)
 
     def ask(self, chat_id: str, text: str) -> Answer:
         answer = super().ask(chat_id, text)
@@ -124,7 +125,6 @@ class TelegramDriver:
         from bot.channels.telegram import TelegramChannel
 
         self.dialogue = _RecordingDialogue(dialogue.responder, max_turns=dialogue.max_turns)
-        self.dialogue.recorded = []
         self.channel = TelegramChannel(self.dialogue, log)
         self._done: dict[int, asyncio.Event] = {}
 
@@ -185,20 +185,20 @@ class TelegramDriver:
             for r in fake.rejected[rejected_before:]
             if str(r.get("chat_id")) == str(chat)
         ]
-        buttons = _labels(sent[-1]) if sent else ()
+        buttons = tuple(label for label, _ in _keyboard(sent[-1])) if sent else ()
         return Outcome("\n".join(texts), list(self.dialogue.recorded), buttons, problems)
 
     def _last_buttons(self, chat: int) -> dict[str, tuple[dict, str]]:
         for record in reversed(self.fake.sent):
-            if int(record["chat_id"]) == chat and record.get("reply_markup"):
-                rows = record["reply_markup"].get("inline_keyboard", [])
-                return {b["text"]: (record, b["callback_data"]) for row in rows for b in row}
+            if int(record["chat_id"]) == chat and _keyboard(record):
+                return {label: (record, data) for label, data in _keyboard(record)}
         return {}
 
 
-def _labels(record: dict) -> tuple[str, ...]:
+def _keyboard(record: dict) -> list[tuple[str, str]]:
+    """(label, callback data) of the inline buttons under a sent message."""
     rows = (record.get("reply_markup") or {}).get("inline_keyboard", [])
-    return tuple(b["text"] for row in rows for b in row)
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
 
 
 def _plain(text: str, parse_mode: str | None) -> str:
