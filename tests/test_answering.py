@@ -257,3 +257,13 @@ def test_more_ways_to_ask_for_a_definition(question, term):
     from bot.core.query import definition_term
 
     assert definition_term(question) == term
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["infrastruktur spbe itu meliputi apa saja?", "arsitektur spbe nasional itu komponennya apa aja?"],
+)
+def test_asking_what_a_thing_consists_of_is_not_a_definition(question):
+    from bot.core.query import read_intent
+
+    assert read_intent(question, [], {}).definition is None

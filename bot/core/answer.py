@@ -39,6 +39,8 @@ DOMAIN_TERMS = frozenset(
 
 # Who, when and where are never answered by a definition; "berapa" can be (a definition that lists).
 _FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|dimana|mana)\b")
+# "komponennya apa saja?", "instansi mana aja?": the law answers with a list.
+_LIST_QUESTION_RE = re.compile(r"\b(?:apa|mana|siapa)(?:-\w+)?\s+(?:saja|aja)\b|\bsebutkan\b")
 
 # Words too common in this corpus to tie a year to a topic.
 GENERIC_TERMS = frozenset(
@@ -92,6 +94,7 @@ class Responder:
     catalog: Catalog
     thresholds: Thresholds = field(default_factory=Thresholds)
     top_k: int = 10
+    list_boost: float = 1.3  # weight of enumerating passages for "apa saja" questions
 
     @cached_property
     def aliases(self) -> dict[str, str]:
@@ -159,11 +162,13 @@ class Responder:
                 return self._definition(found)
         # "ditetapkan sama siapa?" asks for a fact: the Pasal 1 definition of its subject only names it.
         fact_question = bool(_FACT_QUESTION_RE.search(expand(text)))
+        list_question = bool(_LIST_QUESTION_RE.search(expand(text)))
         passages, signals = self.index.search(
             query,
             prefer=prefer,
             avoid=context.last_units if follow_up else (),
-            definitions=0.5 if fact_question else 1.0,
+            definitions=0.5 if fact_question or list_question else 1.0,
+            lists=self.list_boost if list_question else 1.0,
             k=self.top_k,
         )
         if not passages or not self._enough_evidence(

@@ -79,6 +79,8 @@ _DEFINITION_RES = (
     re.compile(r"\b(?:definition|meaning)\s+of\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+?)(?:\s+(?:in|under)\s+.*)?$"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
+# "X itu meliputi apa saja?" asks what X consists of, which the Pasal that lists it answers, not Pasal 1.
+_PARTS_RE = re.compile(r"\b(?:meliputi|terdiri|mencakup|memuat|berisi|isinya|komponen\w*|unsur\w*)\b")
 _TERM_TAIL_RE = re.compile(
     r"\s+(?:menurut|dalam|di|pada|berdasarkan|sesuai|versi|itu|ya|sih|dong|tuh|sebenarnya|sebenernya|"
     r"dalam konteks|secara|\?).*$"
@@ -285,7 +287,7 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
         pasal=pasal,
         ayat=ayat,
         lookup=lookup,
-        definition=None if pasal else definition_term(text),
+        definition=None if pasal or _PARTS_RE.search(flat) else definition_term(text),
         injection=bool(_INJECTION_RE.search(flat)),
         next_pasal=next_pasal,
         follow_up=bool(_FOLLOW_UP_RE.search(flat.strip())) and len(content) <= 8,

@@ -150,6 +150,7 @@ class KnowledgeIndex:
             self._by_unit = dict(by_unit)
             self._definitions = definitions
             self._defining = frozenset(index for _, index in definitions)
+            self._enumerating = frozenset(p.index for p in passages if _ENUMERATION_RE.search(p.text))
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
@@ -294,6 +295,7 @@ class KnowledgeIndex:
         prefer: Sequence[str] = (),
         avoid: Iterable[tuple[str, str]] = (),
         definitions: float = 1.0,
+        lists: float = 1.0,
         k: int = 10,
         pool: int = 50,
     ) -> tuple[list[Passage], dict[str, float]]:
@@ -318,6 +320,8 @@ class KnowledgeIndex:
                 fused[index] *= 0.5
             if index in self._defining:
                 fused[index] *= definitions
+            if index in self._enumerating:
+                fused[index] *= lists
         passages = self._group_by_pasal(fused)[: max(k, 20)]
         if self.reranker is not None:
             passages = self.reranker.rerank(text, passages)
@@ -334,6 +338,8 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+# A passage that enumerates: "a. ...; b. ..." on its own lines, or "terdiri atas:" / "meliputi:".
+_ENUMERATION_RE = re.compile(r"(?m)^\s*b\.\s|\b(?:terdiri\s+atas|meliputi|memuat)\s*:")
 _IN_FORCE_RE = re.compile(r"mulai\s+berlaku\s+pada\s+ta\w+", re.IGNORECASE)  # OCR: "tanegal"
 
 
