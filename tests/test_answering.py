@@ -267,3 +267,32 @@ def test_asking_what_a_thing_consists_of_is_not_a_definition(question):
     from bot.core.query import read_intent
 
     assert read_intent(question, [], {}).definition is None
+
+
+def test_guidance_and_reports_weigh_less_than_the_law_unless_named(dialogue_factory):
+    index = dialogue_factory().responder.index
+    question = "struktur penilaian tingkat kematangan spbe dan predikat indeks"
+    guidance = {"Pedoman MenPANRB 3/2024", "Laporan Evaluasi SPBE 2023", "Laporan Evaluasi SPBE 2024"}
+
+    def scores(weight: float, prefer: tuple[str, ...] = ()) -> dict[str, float]:
+        index.guidance_weight = weight
+        passages, _ = index.search(question, prefer=prefer, k=20)
+        return {p.chunk_id: p.score for p in passages}
+
+    try:
+        plain, weighed = scores(1.0), scores(0.5)
+        named_plain, named_weighed = (
+            scores(1.0, ("Laporan Evaluasi SPBE 2024",)),
+            scores(0.5, ("Laporan Evaluasi SPBE 2024",)),
+        )
+    finally:
+        index.guidance_weight = 0.9
+    by_id = {p.chunk_id: p for p in index.passages}
+    both = [c for c in plain if c in weighed]
+    assert any(by_id[c].citation.regulation in guidance for c in both)
+    for chunk_id in both:
+        regulation = by_id[chunk_id].citation.regulation
+        expected = 0.5 if regulation in guidance else 1.0
+        assert weighed[chunk_id] == pytest.approx(plain[chunk_id] * expected)
+    report = [c for c in named_plain if by_id[c].citation.regulation == "Laporan Evaluasi SPBE 2024"]
+    assert report and all(named_weighed.get(c) == pytest.approx(named_plain[c]) for c in report)

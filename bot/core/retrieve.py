@@ -81,6 +81,7 @@ class KnowledgeIndex:
         heading_weight: float = 0.5,
         sibling_weights: tuple[float, ...] = (1.0,),
         single_pasal_bonus: float = 0.3,
+        guidance_weight: float = 0.9,
         bm25_params: tuple[float, float] = (3.0, 0.75),
     ) -> None:
         self.store = store
@@ -92,6 +93,7 @@ class KnowledgeIndex:
         self.heading_weight = heading_weight
         self.sibling_weights = sibling_weights
         self.single_pasal_bonus = single_pasal_bonus
+        self.guidance_weight = guidance_weight
         self.bm25_params = bm25_params
         self._lock = threading.Lock()
         self.refresh_interval_s = 2.0
@@ -150,8 +152,14 @@ class KnowledgeIndex:
             self._by_unit = dict(by_unit)
             self._definitions = definitions
             self._defining = frozenset(index for _, index in definitions)
-            self._enumerating = frozenset(p.index for p in passages if _ENUMERATION_RE.search(p.text))
+            # Only articles: in a Lampiran or a report lists are everywhere and say nothing about the answer.
+            self._enumerating = frozenset(
+                p.index
+                for p in passages
+                if (p.citation.pasal or "").isdigit() and _ENUMERATION_RE.search(p.text)
+            )
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
+            self._guidance = frozenset(self.regulations) - {r for r, pasal in by_pasal if pasal.isdigit()}
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
     def refresh(self, *, force: bool = False) -> bool:
@@ -316,6 +324,8 @@ class KnowledgeIndex:
             passage = self.passages[index]
             if passage.citation.regulation in preferred:
                 fused[index] *= 1.6
+            elif passage.citation.regulation in self._guidance:
+                fused[index] *= self.guidance_weight
             if passage.key in avoided:  # a follow-up asks for something the last answer did not say
                 fused[index] *= 0.5
             if index in self._defining:
