@@ -296,3 +296,17 @@ def test_guidance_and_reports_weigh_less_than_the_law_unless_named(dialogue_fact
         assert weighed[chunk_id] == pytest.approx(plain[chunk_id] * expected)
     report = [c for c in named_plain if by_id[c].citation.regulation == "Laporan Evaluasi SPBE 2024"]
     assert report and all(named_weighed.get(c) == pytest.approx(named_plain[c]) for c in report)
+
+
+@pytest.mark.parametrize(
+    ("question", "regulation_words"),
+    [
+        ("audit untuk tni dikerjakan oleh bssn?", {"tentara", "dilaksanakan", "badan"}),
+        ("polri minimal berapa kali?", {"kepolisian", "paling_sedikit"}),
+        ("datanya dikirim online?", {"disampaikan", "daring"}),
+    ],
+)
+def test_questions_are_searched_in_the_regulation_s_own_words(question, regulation_words):
+    from bot.core.text import query_tokens
+
+    assert regulation_words <= set(query_tokens(question))

@@ -23,7 +23,7 @@ ABBREVIATIONS = {
     "komdigi": "komunikasi dan digital", "bumn": "badan usaha milik negara", "sblm": "sebelum",
     "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
     "ditugasin": "ditugaskan", "ditetapin": "ditetapkan", "ngirim": "mengirim", "disimpen": "disimpan",
-    "duit": "dana",
+    "duit": "dana", "tni": "tentara nasional indonesia", "polri": "kepolisian negara republik indonesia",
 }  # fmt: skip
 
 # Words that carry no content in a question (kept out of the lexical query and evidence checks).
@@ -115,6 +115,9 @@ SYNONYMS = {
     "lapor": ("laporan", "menyampaikan"), "rutin": ("periodik", "berkala"), "dana": ("pendanaan",),
     "biaya": ("pendanaan", "anggaran"), "apbd": ("anggaran pendapatan dan belanja daerah",),
     "apbn": ("anggaran pendapatan dan belanja negara",),
+    "dikerjakan": ("dilaksanakan", "dilakukan"), "mengerjakan": ("melaksanakan",),
+    # Peraturan BSSN calls the agency "Badan" throughout.
+    "bssn": ("badan",),
 }  # fmt: skip
 
 
