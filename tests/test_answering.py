@@ -310,3 +310,16 @@ def test_questions_are_searched_in_the_regulation_s_own_words(question, regulati
     from bot.core.text import query_tokens
 
     assert regulation_words <= set(query_tokens(question))
+
+
+def test_follow_ups_set_aside_what_the_last_two_answers_quoted_ayat_by_ayat(dialogue_factory):
+    dialogue = dialogue_factory()
+    first = dialogue.ask("q", "isi pasal 55 perpres 95 apa?")
+    second = dialogue.ask("q", "pasal 58 ayat 6 perpres 95")
+    quoted = dialogue.context("q").last_quoted
+    assert ("Perpres 95/2018", "55", None) in quoted  # a whole-Pasal answer sets all of it aside
+    assert ("Perpres 95/2018", "58", "ayat (6)") in quoted  # only the quoted ayat, not its siblings
+    assert ("Perpres 95/2018", "58", None) not in quoted
+    assert first.citations and second.citations
+    dialogue.ask("q", "isi pasal 1 perpres 132/2022 apa?")
+    assert all(pasal != "55" for _, pasal, _ in dialogue.context("q").last_quoted)  # only the last two

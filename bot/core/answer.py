@@ -67,7 +67,8 @@ class Context:
     questions: tuple[str, ...] = ()
     regulations: tuple[str, ...] = ()  # named or cited earlier, most recent first
     last_pasal: tuple[str, int] | None = None  # (regulation, Pasal) of the last answer
-    last_units: tuple[tuple[str, str], ...] = ()  # (regulation, Pasal or section) the last answer cited
+    # (regulation, Pasal or section, ayat/angka or None for all of it) the last answer quoted
+    last_quoted: tuple[tuple[str, str, str | None], ...] = ()
 
 
 # Per embedding model, the similarity of the best passage below which a question is not about SPBE.
@@ -166,7 +167,7 @@ class Responder:
         passages, signals = self.index.search(
             query,
             prefer=prefer,
-            avoid=context.last_units if follow_up else (),
+            avoid=context.last_quoted if follow_up else (),
             definitions=0.5 if fact_question or list_question else 1.0,
             lists=self.list_boost if list_question else 1.0,
             k=self.top_k,

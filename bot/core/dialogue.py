@@ -68,7 +68,11 @@ class Dialogue:
             questions=tuple(t.answer.query or t.question for t in turns),
             regulations=tuple(dict.fromkeys(regulations)),
             last_pasal=last_pasal,
-            last_units=tuple(dict.fromkeys(unit_key(c) for c in last.citations)) if last else (),
+            # What the conversation has already quoted, over the last two answers: a chain's third question
+            # asks for something new, not the first answer again.
+            last_quoted=tuple(
+                dict.fromkeys((*unit_key(c), c.part) for t in turns[-2:] for c in t.answer.citations)
+            ),
         )
 
     def ask(self, chat_id: str, text: str) -> Answer:

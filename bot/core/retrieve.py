@@ -301,7 +301,7 @@ class KnowledgeIndex:
         text: str,
         *,
         prefer: Sequence[str] = (),
-        avoid: Iterable[tuple[str, str]] = (),
+        avoid: Iterable[tuple[str, str, str | None]] = (),
         definitions: float = 1.0,
         lists: float = 1.0,
         k: int = 10,
@@ -326,7 +326,9 @@ class KnowledgeIndex:
                 fused[index] *= 1.6
             elif passage.citation.regulation in self._guidance:
                 fused[index] *= self.guidance_weight
-            if passage.key in avoided:  # a follow-up asks for something the last answer did not say
+            # A follow-up asks for something the last answer did not quote: another Pasal, or another
+            # ayat of the same one ("berapa kali setahun?" after the ayat naming who sets the standard).
+            if (*passage.key, None) in avoided or (*passage.key, passage.citation.part) in avoided:
                 fused[index] *= 0.5
             if index in self._defining:
                 fused[index] *= definitions
