@@ -304,6 +304,7 @@ def test_guidance_and_reports_weigh_less_than_the_law_unless_named(dialogue_fact
         ("audit untuk tni dikerjakan oleh bssn?", {"tentara", "dilaksanakan", "badan"}),
         ("polri minimal berapa kali?", {"kepolisian", "paling_sedikit"}),
         ("datanya dikirim online?", {"disampaikan", "daring"}),
+        ("instrumen monev spbe", {"pemantauan", "evaluasi"}),
     ],
 )
 def test_questions_are_searched_in_the_regulation_s_own_words(question, regulation_words):

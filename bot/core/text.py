@@ -23,7 +23,7 @@ ABBREVIATIONS = {
     "komdigi": "komunikasi dan digital", "bumn": "badan usaha milik negara", "sblm": "sebelum",
     "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
     "ditugasin": "ditugaskan", "ditetapin": "ditetapkan", "ngirim": "mengirim", "disimpen": "disimpan",
-    "duit": "dana", "tni": "tentara nasional indonesia", "polri": "kepolisian negara republik indonesia",
+    "monev": "pemantauan dan evaluasi", "duit": "dana", "tni": "tentara nasional indonesia", "polri": "kepolisian negara republik indonesia",
 }  # fmt: skip
 
 # Words that carry no content in a question (kept out of the lexical query and evidence checks).
