@@ -19,7 +19,13 @@ def build_responder(settings: Settings) -> Responder:
         raise StoreError(f"Indeks di {store.location} masih kosong. Jalankan `spbe-bot ingest`.")
     embedder = make_embedder(settings.embedder)
     reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
-    index = KnowledgeIndex(store, embedder, core_regulation=settings.core_regulation, reranker=reranker)
+    index = KnowledgeIndex(
+        store,
+        embedder,
+        core_regulation=settings.core_regulation,
+        reranker=reranker,
+        stem_cache=settings.store_dir / "stems.json",
+    )
     catalog = load_catalog(settings.catalog_path)
     thresholds = Thresholds(min_dense=DENSE_FLOORS.get(embedder.model_id, 0.0))
     if settings.llm_base_url and settings.llm_model:

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 import bm25s
@@ -18,7 +19,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from bot.core.models import Passage
-from bot.core.text import expand, index_tokens, query_tokens, stem, words
+from bot.core.text import STOPWORDS, expand, index_tokens, load_stems, query_tokens, save_stems, stem, words
 from knowledge.embedders import ModelEmbeddings
 from knowledge.schema import Citation
 from knowledge.store import Store
@@ -83,6 +84,7 @@ class KnowledgeIndex:
         single_pasal_bonus: float = 0.3,
         guidance_weight: float = 0.9,
         bm25_params: tuple[float, float] = (3.0, 0.75),
+        stem_cache: Path | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -95,6 +97,7 @@ class KnowledgeIndex:
         self.single_pasal_bonus = single_pasal_bonus
         self.guidance_weight = guidance_weight
         self.bm25_params = bm25_params
+        self.stem_cache = stem_cache
         self._lock = threading.Lock()
         self.refresh_interval_s = 2.0
         self._checked = time.monotonic()
@@ -118,9 +121,12 @@ class KnowledgeIndex:
                 Passage(i, record.chunk_id, chunk.text, chunk.citation, chunk.kind, chunk.heading_path)
             )
         bm25 = bm25s.BM25(k1=self.bm25_params[0], b=self.bm25_params[1])
-        corpus = [
-            index_tokens(" ".join([p.citation.label(), *p.heading_path, p.text])) or ["_"] for p in passages
-        ]
+        texts = [" ".join([p.citation.label(), *p.heading_path, p.text]) for p in passages]
+        if self.stem_cache:
+            load_stems(self.stem_cache)
+        corpus = [index_tokens(text) or ["_"] for text in texts]
+        if self.stem_cache:
+            save_stems(self.stem_cache, (w for text in texts for w in words(text) if w not in STOPWORDS))
         bm25.index(corpus, show_progress=False)
         by_pasal: dict[tuple[str, str], list[int]] = defaultdict(list)
         by_unit: dict[tuple[str, str], list[int]] = defaultdict(list)
