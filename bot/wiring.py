@@ -24,7 +24,7 @@ def build_responder(settings: Settings) -> Responder:
         embedder,
         core_regulation=settings.core_regulation,
         reranker=reranker,
-        stem_cache=settings.store_dir / "stems.json",
+        cache_dir=settings.store_dir / "cache",
     )
     catalog = load_catalog(settings.catalog_path)
     thresholds = Thresholds(min_dense=DENSE_FLOORS.get(embedder.model_id, 0.0))

@@ -57,17 +57,40 @@ def test_an_unwritable_cache_only_logs(tmp_path, fresh_stems, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     text.save_stems(blocker / "stems.json", ["pengelolaan"])  # its parent is a file
-    assert "stem cache not written" in caplog.text
+    assert "cache not written" in caplog.text
     assert text.stem("pengelolaan") == "kelola"
 
 
-def test_the_index_writes_the_cache_beside_the_store(corpus_settings, tmp_path, fresh_stems):
+def test_the_index_caches_its_stems_and_bm25_index_and_reads_them_back(
+    corpus_settings, tmp_path, fresh_stems
+):
+    import numpy as np
+
     from bot.core.retrieve import KnowledgeIndex
     from knowledge.embedders import make_embedder
     from knowledge.store import Store
 
-    path = tmp_path / "stems.json"
-    KnowledgeIndex(Store.open(corpus_settings), make_embedder(corpus_settings.embedder), stem_cache=path)
-    stems = json.loads(path.read_text(encoding="utf-8"))["stems"]
+    store, embedder = Store.open(corpus_settings), make_embedder(corpus_settings.embedder)
+    cache = tmp_path / "cache"
+    (cache / "bm25-an-earlier-collection").mkdir(parents=True)
+    built = KnowledgeIndex(store, embedder, cache_dir=cache)
+    stems = json.loads((cache / "stems.json").read_text(encoding="utf-8"))["stems"]
     assert stems["penyelenggaraan"] == "penyelenggaraan"  # protected legal term
     assert len(stems) > 1000
+    folder = cache / f"bm25-{built.collection}"
+    assert (folder / "meta.json").exists()
+    assert not (cache / "bm25-an-earlier-collection").exists()
+
+    question = "audit keamanan aplikasi umum dilakukan berapa kali dalam setahun?"
+    (folder / "params.index.json").write_text("{}", encoding="utf-8")  # a bad cache must not be trusted...
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    # ...unless its meta vouches for it: a cache for other chunks is rebuilt, not read.
+    (folder / "meta.json").write_text(json.dumps({**meta, "ids": meta["ids"][:-1]}), encoding="utf-8")
+    rebuilt = KnowledgeIndex(store, embedder, cache_dir=cache)
+    assert np.allclose(rebuilt.lexical(question), built.lexical(question))
+    assert json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+    written = (folder / "meta.json").stat().st_mtime_ns
+    read_back = KnowledgeIndex(store, embedder, cache_dir=cache)  # now from the rewritten cache
+    assert (folder / "meta.json").stat().st_mtime_ns == written  # read, not rebuilt
+    assert np.allclose(read_back.lexical(question), built.lexical(question))
+    assert built.lexical(question).max() > 0

@@ -81,8 +81,31 @@ def _stem(word: str) -> str:
 # Stems of the corpus vocabulary read from the stem cache file: Sastrawi takes ~0.5 ms a word, so
 # stemming ~3,500 words at every start cost 2-3 s before the first answer.
 _KNOWN_STEMS: dict[str, str] = {}
-# A cache written under other protected terms would give other stems.
-_STEM_CACHE_VERSION = hashlib.sha256(" ".join(sorted(_NO_STEM)).encode()).hexdigest()[:16]
+# Caches of stems and tokens are only good for the code that made them: any change to this module
+# (stopwords, protected terms, tokenizing) invalidates them.
+_CACHE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def read_cache(path: Path) -> dict | None:
+    """A JSON object written by write_cache under this version of the tokenizer, or None."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return raw if isinstance(raw, dict) and raw.get("version") == _CACHE_VERSION else None
+
+
+def write_cache(path: Path, payload: dict) -> bool:
+    """Write a JSON cache atomically (a reader sees the old file or the new one); False if it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as out:
+            json.dump({**payload, "version": _CACHE_VERSION}, out, ensure_ascii=False)
+        os.replace(out.name, path)
+    except OSError as exc:
+        logger.warning("cache not written to %s: %s", path, exc)
+        return False
+    return True
 
 
 def stem(word: str) -> str:
@@ -93,17 +116,16 @@ def stem(word: str) -> str:
 
 def load_stems(path: Path) -> int:
     """Seed the stems from a cache file written by save_stems; how many were read (0 if none usable)."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    if not isinstance(raw, dict) or raw.get("version") != _STEM_CACHE_VERSION:
-        return 0
-    stems = raw.get("stems")
+    stems = (read_cache(path) or {}).get("stems")
     if not isinstance(stems, dict):
         return 0
     _KNOWN_STEMS.update({w: s for w, s in stems.items() if isinstance(w, str) and isinstance(s, str)})
     return len(stems)
+
+
+def stems_computed() -> int:
+    """How many stems Sastrawi has computed in this process (not read from the cache)."""
+    return _stem.cache_info().misses
 
 
 def save_stems(path: Path, vocabulary: Iterable[str]) -> None:
@@ -112,16 +134,8 @@ def save_stems(path: Path, vocabulary: Iterable[str]) -> None:
     if vocabulary <= _KNOWN_STEMS.keys():
         return
     stems = {w: stem(w) for w in sorted(vocabulary)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside and renamed over: a process starting meanwhile reads the old file or the new one.
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as out:
-            json.dump({"version": _STEM_CACHE_VERSION, "stems": stems}, out, ensure_ascii=False)
-        os.replace(out.name, path)
-    except OSError as exc:
-        logger.warning("stem cache not written to %s: %s", path, exc)
-        return
-    _KNOWN_STEMS.update(stems)
+    if write_cache(path, {"stems": stems}):
+        _KNOWN_STEMS.update(stems)
 
 
 def expand(text: str) -> str:
