@@ -290,6 +290,7 @@ def ask(
         sys.stdout.write(json.dumps(answer.turn(question), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(answer.text + "\n")
+    sys.stdout.flush()  # a script reading the answer gets it now, not after the ~0.4 s interpreter teardown
 
 
 @app.command()
