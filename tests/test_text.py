@@ -94,3 +94,5 @@ def test_the_index_caches_its_stems_and_bm25_index_and_reads_them_back(
     assert (folder / "meta.json").stat().st_mtime_ns == written  # read, not rebuilt
     assert np.allclose(read_back.lexical(question), built.lexical(question))
     assert built.lexical(question).max() > 0
+    built._load()  # a re-index reloads the same object (it once shadowed its own builder)
+    assert np.allclose(built.lexical(question), read_back.lexical(question))

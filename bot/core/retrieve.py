@@ -29,7 +29,6 @@ from bot.core.text import (
     read_cache,
     save_stems,
     stem,
-    stems_computed,
     words,
     write_cache,
 )
@@ -133,7 +132,7 @@ class KnowledgeIndex:
             passages.append(
                 Passage(i, record.chunk_id, chunk.text, chunk.citation, chunk.kind, chunk.heading_path)
             )
-        bm25 = self._bm25(collection, passages)
+        bm25 = self._lexical_index(collection, passages)
         by_pasal: dict[tuple[str, str], list[int]] = defaultdict(list)
         by_unit: dict[tuple[str, str], list[int]] = defaultdict(list)
         definitions: list[tuple[frozenset[str], int]] = []
@@ -174,7 +173,7 @@ class KnowledgeIndex:
             self._guidance = frozenset(self.regulations) - {r for r, pasal in by_pasal if pasal.isdigit()}
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
-    def _bm25(self, collection: str | None, passages: list[Passage]) -> bm25s.BM25:
+    def _lexical_index(self, collection: str | None, passages: list[Passage]) -> bm25s.BM25:
         """The BM25 index of the passages, read from the cache when it holds this collection's.
 
         Building it (Sastrawi stems, ~190,000 tokens) took ~0.6 s of every start; reading it, ~0.05 s.
@@ -190,14 +189,12 @@ class KnowledgeIndex:
                 return bm25s.BM25.load(str(folder), show_progress=False)
             except (OSError, ValueError) as exc:
                 logger.warning("BM25 cache unreadable, rebuilding: %s", exc)
-        computed = stems_computed()
         texts = [" ".join([p.citation.label(), *p.heading_path, p.text]) for p in passages]
         bm25 = bm25s.BM25(k1=self.bm25_params[0], b=self.bm25_params[1])
         bm25.index([index_tokens(text) or ["_"] for text in texts], show_progress=False)
         if self.cache_dir and folder:
-            if stems_computed() > computed:
-                vocabulary = (w for text in texts for w in words(text) if w not in STOPWORDS)
-                save_stems(self.cache_dir / "stems.json", vocabulary)
+            vocabulary = (w for text in texts for w in words(text) if w not in STOPWORDS)
+            save_stems(self.cache_dir / "stems.json", vocabulary)  # written only if it lacks some
             self._save_bm25(bm25, folder, meta)
         return bm25
 

@@ -123,11 +123,6 @@ def load_stems(path: Path) -> int:
     return len(stems)
 
 
-def stems_computed() -> int:
-    """How many stems Sastrawi has computed in this process (not read from the cache)."""
-    return _stem.cache_info().misses
-
-
 def save_stems(path: Path, vocabulary: Iterable[str]) -> None:
     """Write a vocabulary's stems to a cache file when it lacks some; a failure only costs start time."""
     vocabulary = set(vocabulary)
