@@ -1,4 +1,4 @@
-"""Question text helpers: the stem cache that spares Sastrawi at every start."""
+"""Question text helpers: the stem and BM25 caches that spare Sastrawi at every start."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ class KnowledgeIndex:
         self.single_pasal_bonus = single_pasal_bonus
         self.guidance_weight = guidance_weight
         self.bm25_params = bm25_params
-        self.cache_dir = cache_dir  # stems and index tokens, so a restart does not recompute them
+        self.cache_dir = cache_dir  # stems and the BM25 index, so a restart does not recompute them
         self._lock = threading.Lock()
         self.refresh_interval_s = 2.0
         self._checked = time.monotonic()

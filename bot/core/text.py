@@ -97,13 +97,17 @@ def read_cache(path: Path) -> dict | None:
 
 def write_cache(path: Path, payload: dict) -> bool:
     """Write a JSON cache atomically (a reader sees the old file or the new one); False if it cannot."""
+    written = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as out:
+            written = Path(out.name)
             json.dump({**payload, "version": _CACHE_VERSION}, out, ensure_ascii=False)
-        os.replace(out.name, path)
+        os.replace(written, path)
     except OSError as exc:
         logger.warning("cache not written to %s: %s", path, exc)
+        if written:
+            written.unlink(missing_ok=True)
         return False
     return True
 
