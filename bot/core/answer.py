@@ -162,8 +162,9 @@ class Responder:
             if found:
                 return self._definition(found)
         # "ditetapkan sama siapa?" asks for a fact: the Pasal 1 definition of its subject only names it.
-        fact_question = bool(_FACT_QUESTION_RE.search(expand(text)))
-        list_question = bool(_LIST_QUESTION_RE.search(expand(text)))
+        flat = expand(text)
+        fact_question = bool(_FACT_QUESTION_RE.search(flat))
+        list_question = bool(_LIST_QUESTION_RE.search(flat))
         passages, signals = self.index.search(
             query,
             prefer=prefer,
