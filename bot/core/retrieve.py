@@ -192,9 +192,9 @@ class KnowledgeIndex:
         texts = [" ".join([p.citation.label(), *p.heading_path, p.text]) for p in passages]
         bm25 = bm25s.BM25(k1=self.bm25_params[0], b=self.bm25_params[1])
         bm25.index([index_tokens(text) or ["_"] for text in texts], show_progress=False)
-        if self.cache_dir and folder:
+        if folder:
             vocabulary = (w for text in texts for w in words(text) if w not in STOPWORDS)
-            save_stems(self.cache_dir / "stems.json", vocabulary)  # written only if it lacks some
+            save_stems(folder.parent / "stems.json", vocabulary)  # written only if it lacks some
             self._save_bm25(bm25, folder, meta)
         return bm25
 

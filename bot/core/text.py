@@ -81,7 +81,7 @@ def _stem(word: str) -> str:
 # Stems of the corpus vocabulary read from the stem cache file: Sastrawi takes ~0.5 ms a word, so
 # stemming ~3,500 words at every start cost 2-3 s before the first answer.
 _KNOWN_STEMS: dict[str, str] = {}
-# Caches of stems and tokens are only good for the code that made them: any change to this module
+# The stem and BM25 caches are only good for the code that made them: any change to this module
 # (stopwords, protected terms, tokenizing) invalidates them.
 _CACHE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
