@@ -3,14 +3,13 @@
 PTB's default HTTPXRequest re-scans httpcore's whole connection pool (a socket poll per idle connection)
 for every request. Under load that cost more CPU than answering the questions did; aiohttp's connector
 hands out connections without the scan. PTB documents `BaseRequest` as the place to plug in another
-HTTP library; this class only translates between the two.
+HTTP library; this class only translates between the two. PTB's maintainers keep a similar class in
+ptbcontrib, which is installable only from git, so it cannot be a dependency here.
 """
 
 from __future__ import annotations
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -54,10 +53,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send one request; timeouts become `TimedOut`, other client failures `NetworkError`."""
         if self._session is None or self._session.closed:
@@ -86,6 +85,6 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
 
 
-def _given(value: ODVInput[float], default: float | None) -> float | None:
+def _given(value: float | None, default: float | None) -> float | None:
     """The per-call timeout when the caller set one, else this request object's default."""
-    return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
+    return default if value is BaseRequest.DEFAULT_NONE else value
