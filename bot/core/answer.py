@@ -42,6 +42,54 @@ _FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|dimana|mana)\b")
 # "komponennya apa saja?", "instansi mana aja?": the law answers with a list.
 _LIST_QUESTION_RE = re.compile(r"\b(?:apa|mana|siapa)(?:-\w+)?\s+(?:saja|aja)\b|\bsebutkan\b")
 
+# Questions that ask for one kind of fact: the quoted unit must hold that kind, or the answer is a refusal.
+# A Pasal about the same topic without the amount, the contact or the sanction asked for is not an answer.
+_MONEY_WORDS = (
+    r"(?:honor\w*|gaji|upah|tarif|biaya\w*|harga|denda|anggaran\w*|belanja|dana|insentif|tunjangan|uang|pagu)"
+)
+_ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "money",
+        re.compile(
+            rf"\b(?:berapa|brp|besaran|besarnya|nominal)\b.*\b{_MONEY_WORDS}\b|\b{_MONEY_WORDS}\b.*\b(?:berapa|brp)\b"
+        ),
+        re.compile(r"\brp\.?\s*\d|\brupiah\b|\d\s*(?:juta|ribu|miliar|milyar|triliun)\b", re.IGNORECASE),
+    ),
+    (
+        "contact",
+        re.compile(
+            r"\b(?:nomor|no|nmr)\.?\s*(?:telepon|telp|tlp|hp|handphone|wa|whatsapp|kontak|call\s*center)\b|"
+            r"\b(?:e-?mail|surel|kontak|call\s*center)\b|"
+            r"\b(?:alamat|link|url|tautan)\s+(?:website|situs|web|laman|aplikasi|kantor|email|surel)\b"
+        ),
+        re.compile(
+            r"https?://|\bwww\.|\b[a-z0-9-]+\.go\.id\b|@[a-z0-9-]+\.[a-z]|"
+            r"\(?\b0\d{2,3}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b|\+62[\d\s-]{8,}",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "time",
+        re.compile(r"\b(?:kapan|sejak kapan|sampai kapan|tanggal berapa|jam berapa)\b"),
+        re.compile(
+            r"\b(?:19|20)\d{2}\b|\b(?:tahun|bulan|minggu|hari|tanggal|triwulan|semester|periode|berkala|kali)\b|"
+            r"\b(?:sejak|setelah|sebelum|selama|setiap|apabila|jika|ketika|sampai|hingga)\b|\bdalam hal\b|"
+            r"\bpada saat\b|\bpaling (?:lama|lambat|cepat)\b|\b(?:mulai )?berlaku\b|\bdiundangkan\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "sanction",
+        re.compile(r"\b(?:sanksi|denda|hukuman|pidana|dipidana|dihukum)\b"),
+        re.compile(r"\b(?:sanksi|denda|pidana|hukuman|teguran)\b", re.IGNORECASE),
+    ),
+)
+# Who holds an office now is news, not law: regulations name offices ("Menteri"), never today's holder.
+_INCUMBENT_RE = re.compile(
+    r"\bsiapa\b.*\b(?:sekarang|saat ini|kini|menjabat)\b|\b(?:sekarang|saat ini|kini)\b.*\bsiapa\b|"
+    r"\bnama\s+(?:menteri|kepala|ketua|direktur|deputi|sekretaris|presiden|gubernur|bupati|wali\s*kota)\b"
+)
+
 # Words too common in this corpus to tie a year to a topic.
 GENERIC_TERMS = frozenset(
     """
@@ -173,31 +221,56 @@ class Responder:
             lists=self.list_boost if list_question else 1.0,
             k=self.top_k,
         )
-        if not passages or not self._enough_evidence(
-            intent, query, passages, signals["dense_top"], follow_up
-        ):
+        answering = (
+            self._evidence(intent, query, passages, signals["dense_top"], follow_up) if passages else []
+        )
+        answering = self._holding_what_is_asked(flat, answering) if answering else []
+        if not answering:
             return refusal(
                 "insufficient",
                 "Maaf, saya tidak menemukan ketentuan yang menjawab pertanyaan itu dalam regulasi dan "
                 "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
                 passages,
             )
-        return replace(self._compose(query, passages, intent.known), query=query)
+        return replace(self._compose(query, answering, intent.known), query=query)
+
+    def _holding_what_is_asked(self, flat: str, passages: list[Passage]) -> list[Passage]:
+        """Passages led by one whose unit holds the kind of fact asked for; [] when none of the top do."""
+        if _INCUMBENT_RE.search(flat):
+            logger.info("refusing: the question asks who holds an office now")
+            return []
+        for kind, asked, evidence in _ASKED_KINDS:
+            if not asked.search(flat):
+                continue
+            # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
+            holding = [
+                p
+                for p in passages[:5]
+                if evidence.search(" ".join(c.text for c in self._choose(p, passages)))
+            ]
+            if not holding:
+                logger.info("refusing: no passage holds the %s asked for", kind)
+                return []
+            return [holding[0], *(p for p in passages if p is not holding[0])]
+        return passages
 
     def _in_domain(self, intent: Intent) -> bool:
         if intent.regulations or intent.pasal is not None:
             return True
         return any(w in DOMAIN_TERMS or stem(w) in DOMAIN_TERMS for w in intent.words)
 
-    def _enough_evidence(
-        self, intent: Intent, query: str, passages: Sequence[Passage], dense_top: float, follow_up: bool
-    ) -> bool:
-        """Refuse when the best passages are not about the question, or miss the year it asks about."""
+    def _evidence(
+        self, intent: Intent, query: str, passages: list[Passage], dense_top: float, follow_up: bool
+    ) -> list[Passage]:
+        """The passages to answer from (led by the named place's, if any); [] to refuse.
+
+        Refuses when the best passages are not about the question, or none holds the year it asks about.
+        """
         if not follow_up and not intent.regulations and dense_top < self.thresholds.min_dense:
             logger.info("refusing: dense similarity %.3f", dense_top)
-            return False
+            return []
         if not intent.years:
-            return True
+            return passages
         # A year-specific question ("indeks jawa timur 2022") needs a passage that holds the year together
         # with one of the question's rarest words; the year alone appears in too many places.
         specific = [
@@ -206,17 +279,28 @@ class Responder:
             if w not in GENERIC_TERMS and len(w) > 2 and not w[0].isdigit() and self.index.idf(w) > 0
         ]
         rarest = sorted(specific, key=self.index.idf, reverse=True)[:2]
+        # A named region or institution ("kabupaten Banyuwangi", "provinsi Bali") is what the figure
+        # belongs to: its name must be there with the year, not just "kabupaten".
+        place = place_words(query)
+        holding: list[Passage] = []
         for year in intent.years:
-            found = False
-            for p in passages[:10]:
-                text = f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}"
-                if str(year) in text and (not rarest or any(_contains(p, w) for w in rarest)):
-                    found = True
-                    break
+            found = [
+                p
+                for p in passages[:10]
+                if str(year) in f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}"
+                and (
+                    all(_contains(p, w) for w in place)
+                    if place
+                    else not rarest or any(_contains(p, w) for w in rarest)
+                )
+            ]
             if not found:
                 logger.info("refusing: year %s not in the evidence with %s", year, rarest)
-                return False
-        return True
+                return []
+            holding += found
+        if not place:  # the topic words only vouch that some passage fits; ranking still picks the leader
+            return passages
+        return [holding[0], *(p for p in passages if p is not holding[0])]
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:
@@ -366,6 +450,31 @@ def _unit_label(chosen: Sequence[Passage]) -> str:
     if len(chosen) == 1 or not (first.citation.pasal or "").isdigit():
         return first.citation.label()
     return replace(first.citation, part=None).label()
+
+
+# "kabupaten banyuwangi", "pemerintah provinsi jawa barat", "kementerian keuangan": the name after the kind.
+_PLACE_RE = re.compile(
+    r"\b(?:kabupaten|kab|kota|provinsi|prov|pemprov|pemkab|pemkot|kementerian|kemen|badan|lembaga)\b\.?"
+    r"((?:\s+[a-z]+){1,3})"
+)
+_PLACE_END = frozenset(
+    """
+    tahun thn th berapa brp berapakah indeks nilai skor spbe dapat dapet dapatnya predikat di pada yang yg
+    itu ini dan untuk buat hasil evaluasi kategori gimana bagaimana apa mana se seluruh semua tertinggi
+    terendah rata rata-rata dalam dari kabupaten kab kota provinsi prov pemerintah daerah pusat instansi
+    """.split()
+)
+
+
+def place_words(text: str) -> list[str]:
+    """The words naming a region or institution in a question ("banyuwangi"; "jawa", "barat")."""
+    words: list[str] = []
+    for match in _PLACE_RE.finditer(expand(text)):
+        for word in match.group(1).split():
+            if word in _PLACE_END:
+                break
+            words.append(word)
+    return list(dict.fromkeys(words))
 
 
 def _contains(passage: Passage, word: str) -> bool:

@@ -30,6 +30,33 @@ _REGULATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("Permenkominfo", _KOMINFO),
         ("PP", r"\b(?:pp|peraturan pemerintah)"),
         ("UU", r"\b(?:uu|undang-undang)"),
+        # Kinds the knowledge base never holds: named only so that "pasal 4 permendagri 70/2019" is
+        # refused as unknown instead of being read as Pasal 4 of the core regulation.
+        ("Permendagri", r"\b(?:permendagri|permen\s*dagri|peraturan menteri dalam negeri)"),
+        ("PMK", r"\b(?:pmk|permenkeu|permen\s*keu|peraturan menteri keuangan)"),
+        (
+            "Peraturan Menteri",
+            r"\b(?:permen(?!\s*-?\s*(?:pan|kominfo|dagri|keu))[a-z]*|peraturan menteri"
+            r"(?!\s+(?:pan|kominfo|dalam negeri|keuangan|pendayagunaan)))(?:\s+[a-z]+){0,4}?",
+        ),
+        ("Perda", r"\b(?:perda|peraturan daerah)(?:\s+[a-z]+){0,3}?"),
+        ("Pergub", r"\b(?:pergub|peraturan gubernur)(?:\s+[a-z]+){0,3}?"),
+        ("Perbup", r"\b(?:perbup|peraturan bupati)(?:\s+[a-z]+){0,3}?"),
+        ("Perwal", r"\b(?:perwal|perwali|peraturan wali\s*kota)(?:\s+[a-z]+){0,3}?"),
+        ("Keppres", r"\b(?:keppres|kepres|keputusan presiden)"),
+        ("Inpres", r"\b(?:inpres|instruksi presiden)"),
+        ("Perppu", r"\b(?:perppu|perpu)"),
+        ("Kepmen", r"\b(?:kepmen|keputusan menteri)(?:\s+[a-z]+){0,4}?"),
+        (
+            "Surat Edaran",
+            r"\b(?:surat edaran|se\s*-?\s*men(?:pan\s*-?\s*rb|panrb|pan|dagri|kominfo|keu))"
+            r"(?:\s+[a-z]+){0,4}?",
+        ),
+        (
+            "Peraturan",
+            r"\b(?:perka|perlem|peraturan (?:kepala|lembaga|bps|lkpp|bkn|anri|bappenas|bpkp|lan))"
+            r"(?:\s+[a-z]+){0,4}?",
+        ),
     )
 )
 # Laws named by their short title ("UU ITE", "PP PSTE"): never in the knowledge base, so always unknown.
@@ -277,7 +304,11 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
     ayat = int(pasal_match.group(2)) if pasal_match and pasal_match.group(2) else None
     content = content_words(text)
     # "isi pasal 40 perpres 95 apa?" asks for the article itself; a long question only mentions one.
-    lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or len(content) <= 4)
+    # The regulation's own name ("peraturan menteri panrb nomor 5 tahun 2020") does not make it long.
+    unnamed = flat
+    for mention in regulations:
+        unnamed = unnamed.replace(mention.text, " ")
+    lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or len(content_words(unnamed)) <= 4)
     next_pasal = 1 if _NEXT_RE.search(flat) else (-1 if _PREVIOUS_RE.search(flat) else 0)
     years = tuple(int(y) for y in _YEAR_RE.findall(flat))
     report = _REPORT_RE.search(flat)
