@@ -90,11 +90,13 @@ _INCUMBENT_RE = re.compile(
     r"\bnama\s+(?:menteri|kepala|ketua|direktur|deputi|sekretaris|presiden|gubernur|bupati|wali\s*kota)\b"
 )
 
-# Words too common in this corpus to tie a year to a topic.
+# Words too common in this corpus to tie a year to a topic, and chat words that name no topic ("brp
+# banyak instansi yg ikut evaluasi 2024?"): rare in the documents, so they would pass for the topic.
 GENERIC_TERMS = frozenset(
     """
     spbe sistem pemerintahan berbasis elektronik indeks evaluasi tahun nilai hasil pemerintah nasional
     digital dapat instansi indonesia indonesia's spbe's index evaluation national
+    banyak ikut paling mulai sekali kali jumlah total dapet nilainya skornya
     """.split()
 )
 
@@ -481,8 +483,11 @@ def _contains(passage: Passage, word: str) -> bool:
     haystack = f"{passage.citation.label()} {' '.join(passage.heading_path)} {passage.text}".lower()
     if re.search(rf"\b{re.escape(word)}\b", haystack):
         return True
+    # Affixed forms count ("tinggi" in "tertinggi"); a short root would match inside anything.
     root = stem(word)
-    return root != word and re.search(rf"\b\w*{re.escape(root)}\w*\b", haystack) is not None
+    return (root != word or len(root) >= 5) and re.search(
+        rf"\b\w*{re.escape(root)}\w*\b", haystack
+    ) is not None
 
 
 def refusal(kind: str, text: str, passages: Sequence[Passage] = ()) -> Answer:

@@ -310,7 +310,8 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
         unnamed = unnamed.replace(mention.text, " ")
     lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or len(content_words(unnamed)) <= 4)
     next_pasal = 1 if _NEXT_RE.search(flat) else (-1 if _PREVIOUS_RE.search(flat) else 0)
-    years = tuple(int(y) for y in _YEAR_RE.findall(flat))
+    # "permenpan 59 thn 2020 berlaku mulai kapan?" asks nothing about 2020: the year names the regulation.
+    years = tuple(int(y) for y in _YEAR_RE.findall(unnamed))
     report = _REPORT_RE.search(flat)
     return Intent(
         text=text,
@@ -326,5 +327,5 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
         report_year=int(report.group(1)) if report else None,
         words=tuple(content),
         comparison=comparison_terms(text, names, aliases),
-        in_force=bool(_IN_FORCE_RE.search(flat)) and len(content) <= 6,
+        in_force=bool(_IN_FORCE_RE.search(flat)) and len(content_words(unnamed)) <= 6,
     )
