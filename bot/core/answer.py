@@ -78,6 +78,27 @@ _ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # "berapa tahun / kali / persen / orang": the number with that unit ("20 (dua puluh) tahun").
+    (
+        "duration",
+        re.compile(r"\bberapa\s+(?:lama|tahun|bulan|hari|minggu)\b"),
+        re.compile(r"\d[\d.,]*\s*(?:\([^)]*\)\s*)?(?:tahun|bulan|hari|minggu)\b", re.IGNORECASE),
+    ),
+    (
+        "times",
+        re.compile(r"\bberapa\s+kali\b"),
+        re.compile(r"\d+\s*(?:\([^)]*\)\s*)?kali\b", re.IGNORECASE),
+    ),
+    (
+        "percent",
+        re.compile(r"\bberapa\s+(?:persen|%)"),
+        re.compile(r"\d[\d.,]*\s*(?:%|persen)|\(%\)", re.IGNORECASE),
+    ),
+    (
+        "people",
+        re.compile(r"\bberapa\s+(?:orang|org)\b"),
+        re.compile(r"\d+\s*(?:\([^)]*\)\s*)?orang\b", re.IGNORECASE),
+    ),
     (
         "sanction",
         re.compile(r"\b(?:sanksi|denda|hukuman|pidana|dipidana|dihukum)\b"),

@@ -107,7 +107,9 @@ _DEFINITION_RES = (
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
 # "X itu meliputi apa saja?" asks what X consists of, which the Pasal that lists it answers, not Pasal 1.
-_PARTS_RE = re.compile(r"\b(?:meliputi|terdiri|mencakup|memuat|berisi|isinya|komponen\w*|unsur\w*)\b")
+_PARTS_RE = re.compile(
+    r"\b(?:meliputi|terdiri|mencakup|memuat|berisi|isinya|komponen\w*|unsur\w*)\b|\bapa\s+(?:saja|aja)\b"
+)
 _TERM_TAIL_RE = re.compile(
     r"\s+(?:menurut|dalam|di|pada|berdasarkan|sesuai|versi|itu|ya|sih|dong|tuh|sebenarnya|sebenernya|"
     r"dalam konteks|secara|\?).*$"

@@ -140,6 +140,8 @@ def save_stems(path: Path, vocabulary: Iterable[str]) -> None:
 def expand(text: str) -> str:
     """Lowercase and expand chat abbreviations ('yg' -> 'yang', 'pemda' -> 'pemerintah daerah')."""
     text = text.lower().replace("&", " dan ")
+    # Chat writes the plural by a trailing 2: "prinsip2" is "prinsip-prinsip".
+    text = re.sub(r"\b([a-z]{3,})2\b", r"\1", text)
     return re.sub(r"[a-z/]+", lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), text)
 
 
