@@ -82,7 +82,11 @@ _ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "duration",
         re.compile(r"\bberapa\s+(?:lama|tahun|bulan|hari|minggu)\b"),
-        re.compile(r"\d[\d.,]*\s*(?:\([^)]*\)\s*)?(?:tahun|bulan|hari|minggu)\b", re.IGNORECASE),
+        re.compile(
+            r"\d[\d.,]*\s*(?:\([^)]*\)\s*)?(?:tahun|bulan|hari|minggu)\b|"
+            r"\b(?:triwulan\w*|semester\w*|tahunan|bulanan|mingguan|harian|setahun|sebulan|berkala)\b",
+            re.IGNORECASE,
+        ),
     ),
     (
         "times",
@@ -100,8 +104,13 @@ _ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\d+\s*(?:\([^)]*\)\s*)?orang\b", re.IGNORECASE),
     ),
     (
+        "measure",
+        re.compile(r"\bberapa\s+(?:mbps|gbps|kbps|gb|mb|tb|ghz|kilometer|km|meter)\b"),
+        re.compile(r"\d[\d.,]*\s*(?:mbps|gbps|kbps|gb|mb|tb|ghz|kilometer|km|meter)\b", re.IGNORECASE),
+    ),
+    (
         "sanction",
-        re.compile(r"\b(?:sanksi|denda|hukuman|pidana|dipidana|dihukum)\b"),
+        re.compile(r"\b(?:sanksi\w*|denda\w*|hukuman\w*|pidana\w*|dipidana|dihukum)\b"),
         re.compile(r"\b(?:sanksi|denda|pidana|hukuman|teguran)\b", re.IGNORECASE),
     ),
 )

@@ -77,8 +77,8 @@ _LOOKUP_CUES = re.compile(
 _NEXT_RE = re.compile(r"\bpasal\s+(?:berikut(?:nya)?|selanjutnya|sesudahnya|setelahnya)\b")
 _PREVIOUS_RE = re.compile(r"\bpasal\s+(?:sebelumnya|sebelum\s*nya)\b")
 _FOLLOW_UP_RE = re.compile(
-    r"^(?:kalau|kalo|klo|bagaimana dengan|gimana dengan|terus|trus|lalu|nah|oke|ok|yang|yg|dan|untuk|buat|"
-    r"bagaimana kalau|gimana kalau|kemudian|selain itu|lantas)\b|\b\w+nya\b"
+    r"^(?:kalau|kalo|klo|bagaimana dengan|gimana dengan|terus|trus|trs|lalu|nah|oke|ok|yang|yg|dan|untuk|"
+    r"buat|bagaimana kalau|gimana kalau|kemudian|selain itu|lantas)\b|\b\w+nya\b"
 )
 
 _INJECTION_RE = re.compile(
