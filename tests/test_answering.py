@@ -409,3 +409,52 @@ def test_who_leads_an_office_is_still_answered_from_the_law(dialogue_factory):
     answer = dialogue_factory().ask("k", "tim koordinasi spbe nasional ketuanya siapa?")
     assert not answer.refused, answer.text
     assert (answer.citations[0].regulation, answer.citations[0].pasal) == ("Perpres 95/2018", "59")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("honor asesor eksternal itu berapa per hari?", "money"),
+        ("berapa total belanja tik pemerintah?", "money"),
+        ("nomor whatsapp helpdesk evaluasi spbe berapa?", "contact"),
+        ("email helpdesk evaluasi apa ya?", "contact"),
+        ("rencana induk spbe tu jangka waktunya brp tahun?", "duration"),
+        ("pemantauan risiko harus dilakuin tiap brp lama?", "duration"),
+        ("audit tik pemda wajib brp kali?", "times"),
+        ("bobot domain layanan itu brp persen?", "percent"),
+        ("minimal auditor dlm satu tim brp org?", "people"),
+        ("bandwidth jaringan intra minimal brp mbps?", "measure"),
+        ("kapan arsitektur spbe pemda harus ditetapkan?", "time"),
+        ("sanksinya apa buat pemda yg gak pake aplikasi umum?", "sanction"),
+        ("apa itu arsitektur spbe?", None),
+        ("siapa yang menetapkan arsitektur spbe instansi pusat?", None),
+        ("berapa indeks spbe nasional 2024?", None),
+    ],
+)
+def test_the_kind_of_fact_a_question_asks_for(question, kind):
+    from bot.core.answer import asked_kind
+
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("money", "lebih dari Rp.12.700.000.000.000,- (dua belas triliun tujuh ratus miliar Rupiah)", True),
+        ("money", "Tim Asesor Eksternal melakukan verifikasi terhadap hasil Penilaian Mandiri", False),
+        ("duration", "untuk jangka waktu 20 (dua puluh) tahun", True),
+        ("duration", "pemantauan dilakukan secara berkala setiap triwulan", True),
+        ("duration", "Rencana Induk SPBE Nasional bertujuan untuk memberikan arah SPBE", False),
+        ("times", "paling sedikit 1 (satu) kali dalam 2 (dua) tahun", True),
+        ("times", "audit dilaksanakan oleh Instansi Pusat", False),
+        ("percent", "Domain 4 Layanan SPBE 45,50 Total Bobot (%)", True),
+        ("people", "paling sedikit 2 (dua) orang auditor", True),
+        ("contact", "link https://lpse.xxx.go.id pada data dukung", True),
+        ("contact", "Tabel 7 Bobot Domain Nomor Domain Nama Domain 2018 2019 2020", False),
+        ("sanction", "pemberian penghargaan dan sanksi", True),
+    ],
+)
+def test_what_counts_as_holding_that_fact(kind, text, expected):
+    from bot.core.answer import holds
+
+    assert holds(kind, text) is expected

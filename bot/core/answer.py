@@ -114,6 +114,20 @@ _ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\b(?:sanksi|denda|pidana|hukuman|teguran)\b", re.IGNORECASE),
     ),
 )
+_EVIDENCE = {kind: evidence for kind, _, evidence in _ASKED_KINDS}
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of fact a question asks for ("money", "duration", ...) when its quote must hold one."""
+    flat = expand(question)
+    return next((kind for kind, asked, _ in _ASKED_KINDS if asked.search(flat)), None)
+
+
+def holds(kind: str, text: str) -> bool:
+    """Whether a text holds a fact of that kind (an amount, a duration, a contact...)."""
+    return _EVIDENCE[kind].search(text) is not None
+
+
 # Who holds an office now is news, not law: regulations name offices ("Menteri"), never today's holder.
 _INCUMBENT_RE = re.compile(
     r"\bsiapa\b.*\b(?:sekarang|saat ini|kini|menjabat)\b|\b(?:sekarang|saat ini|kini)\b.*\bsiapa\b|"
@@ -271,20 +285,17 @@ class Responder:
         if _INCUMBENT_RE.search(flat):
             logger.info("refusing: the question asks who holds an office now")
             return []
-        for kind, asked, evidence in _ASKED_KINDS:
-            if not asked.search(flat):
-                continue
-            # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
-            holding = [
-                p
-                for p in passages[:5]
-                if evidence.search(" ".join(c.text for c in self._choose(p, passages)))
-            ]
-            if not holding:
-                logger.info("refusing: no passage holds the %s asked for", kind)
-                return []
-            return [holding[0], *(p for p in passages if p is not holding[0])]
-        return passages
+        kind = asked_kind(flat)
+        if kind is None:
+            return passages
+        # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
+        holding = [
+            p for p in passages[:5] if holds(kind, " ".join(c.text for c in self._choose(p, passages)))
+        ]
+        if not holding:
+            logger.info("refusing: no passage holds the %s asked for", kind)
+            return []
+        return [holding[0], *(p for p in passages if p is not holding[0])]
 
     def _in_domain(self, intent: Intent) -> bool:
         if intent.regulations or intent.pasal is not None:
