@@ -317,6 +317,7 @@ def test_the_kinds_held_are_not_mistaken_for_other_ministries():
         ("nilai spbe kab. banyuwangi 2019?", ["banyuwangi"]),
         ("indeks kementerian keuangan 2024 berapa", ["keuangan"]),
         ("pemda kabupaten kota mana yang tertinggi 2024", []),
+        ("nilai kementerian paling tinggi tahun 2024", []),
         ("berapa jumlah instansi yang dievaluasi tahun 2022?", []),
     ],
 )

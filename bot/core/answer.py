@@ -505,6 +505,7 @@ _PLACE_END = frozenset(
     tahun thn th berapa brp berapakah indeks nilai skor spbe dapat dapet dapatnya predikat di pada yang yg
     itu ini dan untuk buat hasil evaluasi kategori gimana bagaimana apa mana se seluruh semua tertinggi
     terendah rata rata-rata dalam dari kabupaten kab kota provinsi prov pemerintah daerah pusat instansi
+    paling lebih sangat kurang cukup baik saja aja mendapat meraih memperoleh
     """.split()
 )
 
