@@ -47,6 +47,17 @@ _LIST_QUESTION_RE = re.compile(r"\b(?:apa|mana|siapa)(?:-\w+)?\s+(?:saja|aja)\b|
 _MONEY_WORDS = (
     r"(?:honor\w*|gaji|upah|tarif|biaya\w*|harga|denda|anggaran\w*|belanja|dana|insentif|tunjangan|uang|pagu)"
 )
+_MEASURES = "mbps|gbps|kbps|gb|mb|tb|ghz|kilometer|km|meter"
+
+
+def _with_unit(
+    kind: str, asked: str, units: str, also: str = ""
+) -> tuple[str, re.Pattern[str], re.Pattern[str]]:
+    """A kind asked as "berapa <unit>" and held by a number with that unit, e.g. "1 (satu) kali"."""
+    evidence = rf"\d[\d.,]*\s*(?:\([^)]*\)\s*)?(?:{units})(?!\w)" + (f"|{also}" if also else "")
+    return kind, re.compile(rf"\bberapa\s+(?:{asked})(?!\w)"), re.compile(evidence, re.IGNORECASE)
+
+
 _ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "money",
@@ -79,35 +90,16 @@ _ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
     # "berapa tahun / kali / persen / orang": the number with that unit ("20 (dua puluh) tahun").
-    (
+    _with_unit(
         "duration",
-        re.compile(r"\bberapa\s+(?:lama|tahun|bulan|hari|minggu)\b"),
-        re.compile(
-            r"\d[\d.,]*\s*(?:\([^)]*\)\s*)?(?:tahun|bulan|hari|minggu)\b|"
-            r"\b(?:triwulan\w*|semester\w*|tahunan|bulanan|mingguan|harian|setahun|sebulan|berkala)\b",
-            re.IGNORECASE,
-        ),
+        "lama|tahun|bulan|hari|minggu",
+        "tahun|bulan|hari|minggu",
+        also=r"\b(?:triwulan\w*|semester\w*|tahunan|bulanan|mingguan|harian|setahun|sebulan|berkala)\b",
     ),
-    (
-        "times",
-        re.compile(r"\bberapa\s+kali\b"),
-        re.compile(r"\d+\s*(?:\([^)]*\)\s*)?kali\b", re.IGNORECASE),
-    ),
-    (
-        "percent",
-        re.compile(r"\bberapa\s+(?:persen|%)"),
-        re.compile(r"\d[\d.,]*\s*(?:%|persen)|\(%\)", re.IGNORECASE),
-    ),
-    (
-        "people",
-        re.compile(r"\bberapa\s+(?:orang|org)\b"),
-        re.compile(r"\d+\s*(?:\([^)]*\)\s*)?orang\b", re.IGNORECASE),
-    ),
-    (
-        "measure",
-        re.compile(r"\bberapa\s+(?:mbps|gbps|kbps|gb|mb|tb|ghz|kilometer|km|meter)\b"),
-        re.compile(r"\d[\d.,]*\s*(?:mbps|gbps|kbps|gb|mb|tb|ghz|kilometer|km|meter)\b", re.IGNORECASE),
-    ),
+    _with_unit("times", "kali", "kali"),
+    _with_unit("percent", "persen|%", "persen|%", also=r"\(%\)"),  # a table's "Bobot (%)" column
+    _with_unit("people", "orang|org", "orang"),
+    _with_unit("measure", _MEASURES, _MEASURES),
     (
         "sanction",
         re.compile(r"\b(?:sanksi\w*|denda\w*|hukuman\w*|pidana\w*|dipidana|dihukum)\b"),
