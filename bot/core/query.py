@@ -310,7 +310,8 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
     unnamed = flat
     for mention in regulations:
         unnamed = unnamed.replace(mention.text, " ")
-    lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or len(content_words(unnamed)) <= 4)
+    own_words = len(content_words(unnamed))
+    lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or own_words <= 4)
     next_pasal = 1 if _NEXT_RE.search(flat) else (-1 if _PREVIOUS_RE.search(flat) else 0)
     # "permenpan 59 thn 2020 berlaku mulai kapan?" asks nothing about 2020: the year names the regulation.
     years = tuple(int(y) for y in _YEAR_RE.findall(unnamed))
@@ -329,5 +330,5 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
         report_year=int(report.group(1)) if report else None,
         words=tuple(content),
         comparison=comparison_terms(text, names, aliases),
-        in_force=bool(_IN_FORCE_RE.search(flat)) and len(content_words(unnamed)) <= 6,
+        in_force=bool(_IN_FORCE_RE.search(flat)) and own_words <= 6,
     )
