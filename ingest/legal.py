@@ -346,6 +346,11 @@ def parse_markdown(lines: list[Line]) -> ParsedDocument:
             continue
         heading = _MD_HEADING_RE.match(raw)
         caption_match = None if raw.lstrip().startswith("|") else _MD_CAPTION_RE.match(raw)
+        titled = _MD_CAPTION_RE.match(clean_markdown(heading.group(2))) if heading else None
+        if titled:
+            # "### Tabel 28. ..." is a caption set as a heading: kept in the stack, it would sit in the path
+            # of every later table whose caption is a plain line (Tabel 44 under "Tabel 28 ... Jawa Barat").
+            caption_match, heading = titled, None
         if heading:
             level, title = len(heading.group(1)), clean_markdown(heading.group(2))
             skipping = squash(title) in _TOC
