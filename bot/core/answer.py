@@ -111,7 +111,11 @@ _EVIDENCE = {kind: evidence for kind, _, evidence in _ASKED_KINDS}
 
 def asked_kind(question: str) -> str | None:
     """The kind of fact a question asks for ("money", "duration", ...) when its quote must hold one."""
-    flat = expand(question)
+    return _kind_of(expand(question))
+
+
+def _kind_of(flat: str) -> str | None:
+    """asked_kind of a question already expanded (the answering path has it at hand)."""
     return next((kind for kind, asked, _ in _ASKED_KINDS if asked.search(flat)), None)
 
 
@@ -277,7 +281,7 @@ class Responder:
         if _INCUMBENT_RE.search(flat):
             logger.info("refusing: the question asks who holds an office now")
             return []
-        kind = asked_kind(flat)
+        kind = _kind_of(flat)
         if kind is None:
             return passages
         # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
@@ -287,7 +291,7 @@ class Responder:
         if not holding:
             logger.info("refusing: no passage holds the %s asked for", kind)
             return []
-        return [holding[0], *(p for p in passages if p is not holding[0])]
+        return _led_by(holding[0], passages)
 
     def _in_domain(self, intent: Intent) -> bool:
         if intent.regulations or intent.pasal is not None:
@@ -335,7 +339,7 @@ class Responder:
             holding += found
         if not place:  # the topic words only vouch that some passage fits; ranking still picks the leader
             return passages
-        return [holding[0], *(p for p in passages if p is not holding[0])]
+        return _led_by(holding[0], passages)
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:
@@ -511,6 +515,11 @@ def place_words(text: str) -> list[str]:
                 break
             words.append(word)
     return list(dict.fromkeys(words))
+
+
+def _led_by(leader: Passage, passages: list[Passage]) -> list[Passage]:
+    """The passages with one moved to the front; the rest keep their ranking."""
+    return [leader, *(p for p in passages if p is not leader)]
 
 
 def _contains(passage: Passage, word: str) -> bool:
