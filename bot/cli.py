@@ -33,6 +33,10 @@ dialogues_app = typer.Typer(
     help="Kasus dialog untuk penguji: jalankan dan baca laporannya.", no_args_is_help=True
 )
 app.add_typer(dialogues_app, name="dialogues")
+ranker_app = typer.Typer(
+    help="Bobot peringkat: latih dari kasus berlabel, lapor validasi silang.", no_args_is_help=True
+)
+app.add_typer(ranker_app, name="ranker")
 
 out = Console()
 err = Console(stderr=True)
@@ -435,17 +439,20 @@ def evaluate(
 
     dialogue = build_dialogue(_settings(ctx))
     results, items = run_cases(dialogue, load_cases(cases))
-    table_data = metrics(items)
     if out_path:
         out_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    table = Table(title=f"Evaluasi {cases.name}")
-    table.add_column("kind")
-    for column in COLUMNS:
-        table.add_column(column, justify="right")
-    for kind in ["overall", *sorted(k for k in table_data if k != "overall")]:
-        row = table_data[kind]
-        table.add_row(kind, *[_fmt(row.get(c)) for c in COLUMNS])
-    out.print(table)
+    # Tags (english, two_part, chain ...) cut across kinds: a second table when the cases carry any.
+    for group, by_tag in (("kind", False), ("tag", True)):
+        table_data = metrics(items, by_tag=by_tag)
+        if by_tag and len(table_data) == 1:
+            continue
+        table = Table(title=f"Evaluasi {cases.name} per {group}")
+        table.add_column(group)
+        for column in COLUMNS:
+            table.add_column(column, justify="right")
+        for name in ["overall", *sorted(k for k in table_data if k != "overall")]:
+            table.add_row(name, *[_fmt(table_data[name].get(c)) for c in COLUMNS])
+        out.print(table)
 
 
 def _fmt(value: float | int | None) -> str:
@@ -500,6 +507,59 @@ def dialogues_run(
         out.print(f"JUnit XML: {junit_path}", highlight=False)
     if errors or any(r.failed for r in results):
         raise typer.Exit(1)
+
+
+@ranker_app.command("train")
+def ranker_train(
+    ctx: typer.Context,
+    cases: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Berkas kasus berlabel (format eval) atau folder kasus dialog; bawaan: dev + pustaka."
+        ),
+    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Tulis bobot ke berkas ini.")] = None,
+    folds: Annotated[int, typer.Option(min=2, help="Lipatan validasi silang.")] = 5,
+    c: Annotated[
+        float, typer.Option("--c", min=1e-4, help="Kekuatan regularisasi (C) regresi logistik.")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="Benih acak (pembagian lipatan).")] = 0,
+) -> None:
+    """Latih bobot peringkat dari kasus berlabel dan cetak hasil validasi silang k-lipatan."""
+    from bot.core.rank import DEFAULT_RANKER
+    from bot.train import TrainingError, from_eval_file, from_library, train
+    from bot.wiring import build_dialogue
+
+    settings = _settings(ctx)
+    root = Path(__file__).resolve().parents[1]
+    sources = cases or [
+        p for p in (root.parent / "shared/eval/dev.yaml", root / "tests/dialogues") if p.exists()
+    ]
+    catalog = load_catalog(settings.catalog_path)
+    labelled = []
+    try:
+        for source in sources:
+            if source.is_dir():
+                labelled += from_library([source], catalog)
+            else:
+                labelled += from_eval_file(source)
+        dialogue = build_dialogue(settings)
+        ranker, report = train(
+            dialogue, labelled, folds=folds, c=c, seed=seed, sources=[str(s) for s in sources]
+        )
+    except TrainingError as exc:
+        raise UserError(str(exc)) from exc
+    table = Table(
+        title=f"Validasi silang {folds} lipatan ({report['groups']} pencarian, {report['cases']} kasus)"
+    )
+    for column in ("peringkat", "hit@1", "hit@5", "mrr"):
+        table.add_column(column, justify="right" if column != "peringkat" else "left")
+    for name, row in report["cross_validation"].items():
+        table.add_row(name, *(f"{row[k]:.3f}" for k in ("hit@1", "hit@5", "mrr")))
+    out.print(table)
+    target = out_path or DEFAULT_RANKER
+    ranker.save(target)
+    out.print(f"Bobot ditulis ke {target}", highlight=False)
 
 
 @sources_app.command("list")

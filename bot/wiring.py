@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.core.answer import DENSE_FLOORS, Responder, Thresholds
 from bot.core.dialogue import Dialogue
+from bot.core.rank import DEFAULT_RANKER, Ranker
 from bot.core.retrieve import CrossEncoderReranker, KnowledgeIndex
 from ingest.pipeline import Ingestor, Progress
 from knowledge.catalog import load_catalog
 from knowledge.embedders import ModelEmbeddings, make_embedder
 from knowledge.settings import Settings
 from knowledge.store import Store, StoreError
+
+
+logger = logging.getLogger(__name__)
+
+
+def load_ranker(settings: Settings) -> Ranker | None:
+    """The learned ranking weights; None (the hand-set fusion) when the file is missing or unreadable."""
+    path = settings.ranker_path or DEFAULT_RANKER
+    try:
+        return Ranker.load(path)
+    except (OSError, ValueError) as exc:
+        logger.warning("ranker weights not loaded from %s, ranking by the hand-set fusion: %s", path, exc)
+        return None
 
 
 def build_responder(settings: Settings) -> Responder:
@@ -24,6 +40,7 @@ def build_responder(settings: Settings) -> Responder:
         embedder,
         core_regulation=settings.core_regulation,
         reranker=reranker,
+        ranker=load_ranker(settings),
         cache_dir=settings.store_dir / "cache",
     )
     catalog = load_catalog(settings.catalog_path)

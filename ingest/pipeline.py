@@ -211,7 +211,9 @@ class Ingestor:
             short_name, title = regulation.short_name, regulation.title
         elif identity:
             short_name = self.catalog.short_name_for(identity)
-            title = _title_from_text(head, identity.title_form) or short_name
+            title = (
+                _title_from_text(head, f"{identity.title_form} {identity.qualifier}".strip()) or short_name
+            )
             warnings.append(f"'{short_name}' tidak ada di katalog; dimasukkan dengan nama dari teksnya")
         else:
             short_name = title = path.stem
@@ -351,8 +353,10 @@ def _title_from_text(head: str, title_form: str) -> str | None:
     """'<Jenis> Nomor n Tahun y tentang <subject>' read from an unknown document's title page."""
     flat = re.sub(r"\s+", " ", head)
     m = re.search(
-        r"NOMOR\s+\S+\s+TAHUN\s+\d{4}\s+TENTANG\s+([A-Z ,/()-]{5,200}?)\s+(?:DENGAN|[A-Z][a-z])", flat
+        r"NOMOR\s*:?\s*(\S+)\s+TAHUN\s+(\d{4})\s+TENTANG\s+([A-Z ,/()-]{5,200}?)\s+(?:DENGAN|[A-Z][a-z])",
+        flat,
     )
     if not m:
         return None
-    return f"{title_form.title()} tentang {m.group(1).strip().title()}"
+    title = f"{title_form.title()} Nomor {m.group(1)} Tahun {m.group(2)} tentang {m.group(3).strip().title()}"
+    return re.sub(r" (Dan|Di|Dalam|Atas|Untuk|Pada|Yang) ", lambda w: f" {w.group(1).lower()} ", title)

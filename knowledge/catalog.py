@@ -7,13 +7,19 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.vocabulary import Kind, VocabularyError, load_vocabulary, parse_kinds
+
 DEFAULT_CATALOG = Path(__file__).with_name("sources.toml")
 
-# Title-page forms: "<JENIS> [REPUBLIK INDONESIA] NOMOR <n> TAHUN <yyyy>" and the evaluation reports.
+# Title-page forms: "<JENIS> [REPUBLIK INDONESIA] NOMOR [:] <n> TAHUN <yyyy>" and the evaluation reports.
 _TITLE_RE = re.compile(
     r"\b((?:PERATURAN|PEDOMAN|KEPUTUSAN|SURAT EDARAN|UNDANG-UNDANG|INSTRUKSI)\b[A-Z ,/-]{0,160}?)"
-    r"\s+NOMOR\s+([0-9]+[A-Z]?)\s+TAHUN\s+((?:19|20)[0-9]{2})\b"
+    r"\s+NOMOR\s*:?\s*([0-9]+[A-Z]?)\s+TAHUN\s+((?:19|20)[0-9]{2})\b"
 )
+# The title block ends where the considerations begin: a regulation cited in the Menimbang
+# ("... Peraturan Presiden Nomor 95 Tahun 2018 ...") is not the document's own title.
+# Text layers may set the margin label "Menimbang" before the title, so the blessing line ends the block.
+_TITLE_BLOCK_END = re.compile(r"\bDENGAN RAHMAT TUHAN\b")
 _REPORT_RE = re.compile(
     r"\bLAPORAN\s+(?:PELAKSANAAN\s+)?EVALUASI\s+(?:SPBE|SISTEM PEMERINTAHAN BERBASIS ELEKTRONIK)"
     r"\s+(?:TAHUN\s+)?((?:19|20)[0-9]{2})\b"
@@ -23,15 +29,6 @@ REPORT_JENIS = "Laporan Evaluasi SPBE"
 
 class CatalogError(Exception):
     """The catalog file is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class Jenis:
-    """A kind of regulation, its short form, and how its title page spells it."""
-
-    name: str
-    short: str
-    title_form: str
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,7 @@ class DocumentIdentity:
     nomor: str
     tahun: int
     title_form: str = ""
+    qualifier: str = ""  # the region or ministry after the kind: "BATU BARA" in "PERATURAN BUPATI BATU BARA"
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class Catalog:
     """All known regulations and kinds of regulation."""
 
     regulations: tuple[Regulation, ...]
-    jenis: tuple[Jenis, ...] = field(default_factory=tuple)
+    jenis: tuple[Kind, ...] = field(default_factory=tuple)
 
     def get(self, short_name: str) -> Regulation | None:
         """Entry by exact short name."""
@@ -95,9 +93,11 @@ class Catalog:
         return None
 
     def identify(self, text: str) -> DocumentIdentity | None:
-        """Read jenis, nomor and tahun from a document's first pages."""
+        """Read jenis, nomor and tahun from a document's first pages (its title block)."""
         flat = re.sub(r"\s+", " ", text.upper())
-        title = _TITLE_RE.search(flat)
+        end = _TITLE_BLOCK_END.search(flat)
+        block = flat[: end.start()] if end else flat
+        title = _TITLE_RE.search(block)
         report = _REPORT_RE.search(flat)
         if report and (not title or report.start() < title.start()):
             return DocumentIdentity(REPORT_JENIS, "", int(report.group(1)), report.group(0))
@@ -107,8 +107,11 @@ class Catalog:
         # The words before the jenis on a title page are letterhead ("SALINAN", "PRESIDEN ...").
         for known in sorted(self.jenis, key=lambda j: -len(j.title_form)):
             pos = form.find(known.title_form)
-            if pos >= 0:
-                return DocumentIdentity(known.name, title.group(2), int(title.group(3)), known.title_form)
+            if pos >= 0 and (pos == 0 or form[pos - 1] == " "):
+                qualifier = form[pos + len(known.title_form) :].strip(" ,") if known.qualifier else ""
+                return DocumentIdentity(
+                    known.name, title.group(2), int(title.group(3)), known.title_form, qualifier
+                )
         start = form.rfind("PERATURAN") if "PERATURAN" in form else 0
         name = form[start:].title()
         return DocumentIdentity(name, title.group(2), int(title.group(3)), form[start:])
@@ -126,6 +129,8 @@ class Catalog:
             return f"{REPORT_JENIS} {identity.tahun}"
         known = next((j for j in self.jenis if j.name == identity.jenis), None)
         short = known.short if known else identity.jenis
+        if identity.qualifier:  # "Perbup Batu Bara 81/2021": two regions may use the same number
+            short = f"{short} {identity.qualifier.title()}"
         return f"{short} {identity.nomor}/{identity.tahun}"
 
 
@@ -133,8 +138,8 @@ def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9/]", "", text.lower())
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Read the catalog TOML (the shipped one by default)."""
+def load_catalog(path: Path | None = None, vocabulary_dir: Path | None = None) -> Catalog:
+    """Read the catalog TOML (the shipped one by default); kinds of regulation come from the vocabulary."""
     path = path or DEFAULT_CATALOG
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -142,7 +147,14 @@ def load_catalog(path: Path | None = None) -> Catalog:
         raise CatalogError(f"Katalog sumber tidak ditemukan: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"Katalog sumber {path} tidak valid: {exc}") from exc
-    jenis = tuple(Jenis(j["name"], j["short"], j["title_form"]) for j in raw.get("jenis", []))
+    # Kinds come from the vocabulary; a catalog may add its own [[jenis]] tables (same fields).
+    try:
+        jenis = (
+            *parse_kinds(raw.get("jenis", []), str(path)),
+            *load_vocabulary(vocabulary_dir).kinds,
+        )
+    except VocabularyError as exc:
+        raise CatalogError(str(exc)) from exc
     regulations = []
     for entry in raw.get("regulation", []):
         try:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_chats: int = Field(
         10_000, ge=1, description="Conversations remembered at once (oldest forgotten first)."
     )
+    ranker_path: Path | None = Field(
+        None,
+        description="Ranker weights (JSON from `spbe-bot ranker train`); unset: the shipped knowledge/ranker.json.",
+    )
     reranker: str | None = Field(
         None,
         description="Optional sentence-transformers CrossEncoder (HF id or local path) to rerank passages.",

@@ -204,13 +204,72 @@ def test_three_turn_chain_keeps_the_topic(dialogue_factory):
     assert "Pemerintah Daerah" in third.text and "Pasal 11" not in third.text
 
 
-def test_follow_up_swaps_the_twin():
-    from bot.core.query import follow_up_query
+def _lexicon(names=("Perpres 95/2018", "PermenPANRB 5/2020")):
+    from bot.core.lexicon import Lexicon
+    from knowledge.catalog import load_catalog
 
-    query = follow_up_query(
+    return Lexicon.build(names, catalog=load_catalog())
+
+
+def _follow(previous: str, current: str) -> tuple[str, str | None]:
+    """The search and asked attribute of `current` asked after `previous`."""
+    from bot.core.models import Topic
+    from bot.core.query import read_intent, resolve
+
+    lexicon = _lexicon()
+    before = read_intent(previous, lexicon)
+    topic = Topic(before.flat, before.subject, before.attribute.name if before.attribute else None)
+    query, attribute, follow_up = resolve(read_intent(current, lexicon), topic, lexicon)
+    assert follow_up
+    return query, attribute.name if attribute else None
+
+
+def test_follow_up_swaps_the_twin():
+    query, attribute = _follow(
         "rencana dan anggaran spbe di kementerian koordinasi dengan siapa?", "kalau pemda?"
     )
-    assert "kementerian" not in query and "pemda" in query and "anggaran" in query
+    assert "kementerian" not in query and "pemerintah daerah" in query and "anggaran" in query
+    assert attribute == "who"  # the new subject keeps what was asked
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "kept", "gone", "attribute"),
+    [
+        # A new subject of the same slot replaces the old one; how it was asked stays.
+        (
+            "indeks spbe provinsi bali 2024 berapa?",
+            "kalau kota denpasar?",
+            ["denpasar", "2024"],
+            ["bali"],
+            None,
+        ),
+        ("indeks spbe provinsi bali 2024 berapa?", "kalau yang 2023?", ["bali", "2023"], ["2024"], None),
+        (
+            "yang koordinir domain arsitektur keamanan itu siapa?",
+            "kalau domain data dan informasi?",
+            ["data", "informasi", "siapa"],
+            ["keamanan"],
+            "who",
+        ),
+        # A follow-up that names no subject asks its own question of the topic's subject.
+        (
+            "apa itu portal pelayanan publik?",
+            "yang ngelola siapa?",
+            ["portal", "pelayanan", "publik"],
+            [],
+            "who",
+        ),
+        ("audit tik itu apa?", "berapa lama?", ["audit", "teknologi"], [], "duration"),
+        ("manajemen risiko spbe itu apa?", "mereka wajib lapor ke siapa?", ["risiko", "lapor"], [], "who"),
+    ],
+)
+def test_follow_ups_keep_the_subject_or_the_asked_attribute(previous, current, kept, gone, attribute):
+    query, asked = _follow(previous, current)
+    for word in kept:
+        assert word in query.split() or word in query, (word, query)
+    for word in gone:
+        assert word not in query.split(), (word, query)
+    assert asked == attribute
 
 
 @pytest.mark.parametrize(
@@ -279,7 +338,7 @@ def test_more_ways_to_ask_for_a_definition(question, term):
 def test_asking_what_a_thing_consists_of_is_not_a_definition(question):
     from bot.core.query import read_intent
 
-    assert read_intent(question, [], {}).definition is None
+    assert read_intent(question, _lexicon(())).definition is None
 
 
 @pytest.mark.parametrize(
@@ -287,27 +346,29 @@ def test_asking_what_a_thing_consists_of_is_not_a_definition(question):
     [
         ("tolong jelaskan permendagri 70 tahun 2019 pasal 4", "Permendagri 70/2019"),
         ("pasal 5 pmk 78 tahun 2020", "PMK 78/2020"),
-        ("isi perda dki nomor 5 tahun 2020?", "Perda 5/2020"),
-        ("peraturan menteri kesehatan nomor 24 tahun 2022 pasal 2", "Peraturan Menteri 24/2022"),
+        ("isi perda dki nomor 5 tahun 2020?", "Perda DKI 5/2020"),
+        ("peraturan menteri kesehatan nomor 24 tahun 2022 pasal 2", "Permen Kesehatan 24/2022"),
+        ("pasal 3 permenkes 24 tahun 2022 isinya apa?", "Permen 24/2022"),
+        ("perbup sleman 12 tahun 2021 pasal 4", "Perbup Sleman 12/2021"),
         ("inpres 3 tahun 2003 tentang e-government", "Inpres 3/2003"),
     ],
 )
 def test_other_kinds_of_regulation_are_named_as_unknown(question, named):
     from bot.core.query import read_intent
 
-    intent = read_intent(question, ["Perpres 95/2018", "PermenPANRB 5/2020"], {})
+    intent = read_intent(question, _lexicon())
     assert [m.display for m in intent.unknown] == [named] and intent.known == ()
 
 
 def test_the_kinds_held_are_not_mistaken_for_other_ministries():
     from bot.core.query import read_intent
 
-    names = ["PermenPANRB 5/2020", "PermenPANRB 59/2020"]
+    lexicon = _lexicon(("PermenPANRB 5/2020", "PermenPANRB 59/2020"))
     for question in ["pasal 2 peraturan menteri panrb nomor 5 tahun 2020", "permenpanrb 59/2020 pasal 5"]:
-        intent = read_intent(question, names, {})
+        intent = read_intent(question, lexicon)
         assert intent.unknown == () and len(intent.known) == 1
     # The regulation's long name does not turn a bare "pasal N <regulation>" into a search.
-    assert read_intent("pasal 2 peraturan menteri panrb nomor 5 tahun 2020", names, {}).lookup
+    assert read_intent("pasal 2 peraturan menteri panrb nomor 5 tahun 2020", lexicon).lookup
 
 
 @pytest.mark.parametrize(
@@ -327,33 +388,28 @@ def test_the_place_a_figure_belongs_to(question, words):
     assert place_words(question) == words
 
 
-def test_guidance_and_reports_weigh_less_than_the_law_unless_named(dialogue_factory):
+def test_guidance_and_reports_are_marked_unless_named(dialogue_factory):
+    from bot.core.rank import FEATURES
+    from bot.core.retrieve import SearchRequest
+
     index = dialogue_factory().responder.index
     question = "struktur penilaian tingkat kematangan spbe dan predikat indeks"
     guidance = {"Pedoman MenPANRB 3/2024", "Laporan Evaluasi SPBE 2023", "Laporan Evaluasi SPBE 2024"}
+    column = FEATURES.index("guidance")
 
-    def scores(weight: float, prefer: tuple[str, ...] = ()) -> dict[str, float]:
-        index.guidance_weight = weight
-        passages, _ = index.search(question, prefer=prefer, k=20)
-        return {p.chunk_id: p.score for p in passages}
+    def marks(prefer: tuple[str, ...] = ()) -> dict[str, float]:
+        ranking = index.rank(SearchRequest(question, prefer=prefer, k=20))
+        return {
+            index.passages[i].citation.regulation: row[column]
+            for i, row in zip(ranking.candidates, ranking.features, strict=True)
+        }
 
-    try:
-        plain, weighed = scores(1.0), scores(0.5)
-        named_plain, named_weighed = (
-            scores(1.0, ("Laporan Evaluasi SPBE 2024",)),
-            scores(0.5, ("Laporan Evaluasi SPBE 2024",)),
-        )
-    finally:
-        index.guidance_weight = 0.9
-    by_id = {p.chunk_id: p for p in index.passages}
-    both = [c for c in plain if c in weighed]
-    assert any(by_id[c].citation.regulation in guidance for c in both)
-    for chunk_id in both:
-        regulation = by_id[chunk_id].citation.regulation
-        expected = 0.5 if regulation in guidance else 1.0
-        assert weighed[chunk_id] == pytest.approx(plain[chunk_id] * expected)
-    report = [c for c in named_plain if by_id[c].citation.regulation == "Laporan Evaluasi SPBE 2024"]
-    assert report and all(named_weighed.get(c) == pytest.approx(named_plain[c]) for c in report)
+    plain = marks()
+    assert guidance & plain.keys() and plain.keys() - guidance
+    assert all(plain[r] == 1.0 for r in guidance & plain.keys())  # the law's restatements are marked
+    assert all(plain[r] == 0.0 for r in plain.keys() - guidance)
+    named = marks(("Laporan Evaluasi SPBE 2024",))
+    assert named.get("Laporan Evaluasi SPBE 2024") == 0.0  # unless the question names them
 
 
 @pytest.mark.parametrize(

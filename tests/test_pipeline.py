@@ -173,7 +173,7 @@ def test_unknown_regulation_is_ingested_under_its_own_name(settings):
     assert any("tidak ada di katalog" in w for w in result.warnings)
     record = ingestor.store.manifest()[0]
     assert record.title.startswith(
-        "Peraturan Menteri Komunikasi Dan Informatika tentang Interoperabilitas Data"
+        "Peraturan Menteri Komunikasi dan Informatika Nomor 1 Tahun 2023 tentang Interoperabilitas Data"
     )
     assert [c.citation.label() for c in ingestor.store.chunks("Permenkominfo 1/2023", pasal="2")] == [
         "Permenkominfo 1/2023 Pasal 2 ayat (1)",

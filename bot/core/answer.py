@@ -5,123 +5,38 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 
-from bot.core.models import Answer, Passage
-from bot.core.query import Intent, follow_up_query, read_intent
-from bot.core.retrieve import KnowledgeIndex, citation_of
+from bot.core.lexicon import Lexicon
+from bot.core.models import Answer, Passage, Topic
+from bot.core.query import Intent, read_intent, resolve
+from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_of
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
 from knowledge.catalog import Catalog
 from knowledge.schema import Citation
+from knowledge.vocabulary import Attribute, load_vocabulary
 
 logger = logging.getLogger(__name__)
-
-# Words that place a question in the bot's field (stems, plus surface forms the stemmer leaves).
-DOMAIN_TERMS = frozenset(
-    """
-    spbe pemerintahan pemerintah elektronik digital digitalisasi aplikasi data arsitektur audit
-    auditor keamanan aman siber evaluasi pemantauan pantau monev indeks predikat pasal ayat perpres
-    peraturan atur permen permenpan permenpanrb pedoman regulasi instansi daerah kementerian menteri
-    lembaga layanan layan teknologi informasi komunikasi infrastruktur interoperabilitas asesor
-    risiko govtech ina peruri bssn menpan menpanrb kemenpanrb kominfo latik tata kelola manajemen
-    rencana induk peta domain aspek indikator kematangan koordinasi portal jaringan intra server
-    sistem penghubung transformasi birokrasi government electronic regulation application index
-    evaluation maturity security pemprov provinsi kabupaten kota pemkab pemkot prioritas pengguna
-    proses bisnis kebijakan anggaran belanja pusat apbn summit satu e-government egovernment kode
-    sumber lisensi software perangkat lunak keras cloud kearsipan kepegawaian pengaduan perizinan
-    pengadaan akuntabilitas kinerja sertifikasi akreditasi penilaian mandiri kuesioner reformasi asn
-    pns tim inovasi dampak kategori level egdi epi pbb
-    """.split()
-)
 
 # Who, when and where are never answered by a definition; "berapa" can be (a definition that lists).
 _FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|dimana|mana)\b")
 # "komponennya apa saja?", "instansi mana aja?": the law answers with a list.
 _LIST_QUESTION_RE = re.compile(r"\b(?:apa|mana|siapa)(?:-\w+)?\s+(?:saja|aja)\b|\bsebutkan\b")
 
-# Questions that ask for one kind of fact: the quoted unit must hold that kind, or the answer is a refusal.
-# A Pasal about the same topic without the amount, the contact or the sanction asked for is not an answer.
-_MONEY_WORDS = (
-    r"(?:honor\w*|gaji|upah|tarif|biaya\w*|harga|denda|anggaran\w*|belanja|dana|insentif|tunjangan|uang|pagu)"
-)
-_MEASURES = "mbps|gbps|kbps|gb|mb|tb|ghz|kilometer|km|meter"
-
-
-def _with_unit(
-    kind: str, asked: str, units: str, also: str = ""
-) -> tuple[str, re.Pattern[str], re.Pattern[str]]:
-    """A kind asked as "berapa <unit>" and held by a number with that unit, e.g. "1 (satu) kali"."""
-    evidence = rf"\d[\d.,]*\s*(?:\([^)]*\)\s*)?(?:{units})(?!\w)" + (f"|{also}" if also else "")
-    return kind, re.compile(rf"\bberapa\s+(?:{asked})(?!\w)"), re.compile(evidence, re.IGNORECASE)
-
-
-_ASKED_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        "money",
-        re.compile(
-            rf"\b(?:berapa|brp|besaran|besarnya|nominal)\b.*\b{_MONEY_WORDS}\b|\b{_MONEY_WORDS}\b.*\b(?:berapa|brp)\b"
-        ),
-        re.compile(r"\brp\.?\s*\d|\brupiah\b|\d\s*(?:juta|ribu|miliar|milyar|triliun)\b", re.IGNORECASE),
-    ),
-    (
-        "contact",
-        re.compile(
-            r"\b(?:nomor|no|nmr)\.?\s*(?:telepon|telp|tlp|hp|handphone|wa|whatsapp|kontak|call\s*center)\b|"
-            r"\b(?:e-?mail|surel|kontak|call\s*center)\b|"
-            r"\b(?:alamat|link|url|tautan)\s+(?:website|situs|web|laman|aplikasi|kantor|email|surel)\b"
-        ),
-        re.compile(
-            r"https?://|\bwww\.|\b[a-z0-9-]+\.go\.id\b|@[a-z0-9-]+\.[a-z]|"
-            r"\(?\b0\d{2,3}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b|\+62[\d\s-]{8,}",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "time",
-        re.compile(r"\b(?:kapan|sejak kapan|sampai kapan|tanggal berapa|jam berapa)\b"),
-        re.compile(
-            r"\b(?:19|20)\d{2}\b|\b(?:tahun|bulan|minggu|hari|tanggal|triwulan|semester|periode|berkala|kali)\b|"
-            r"\b(?:sejak|setelah|sebelum|selama|setiap|apabila|jika|ketika|sampai|hingga)\b|\bdalam hal\b|"
-            r"\bpada saat\b|\bpaling (?:lama|lambat|cepat)\b|\b(?:mulai )?berlaku\b|\bdiundangkan\b",
-            re.IGNORECASE,
-        ),
-    ),
-    # "berapa tahun / kali / persen / orang": the number with that unit ("20 (dua puluh) tahun").
-    _with_unit(
-        "duration",
-        "lama|tahun|bulan|hari|minggu",
-        "tahun|bulan|hari|minggu",
-        also=r"\b(?:triwulan\w*|semester\w*|tahunan|bulanan|mingguan|harian|setahun|sebulan|berkala)\b",
-    ),
-    _with_unit("times", "kali", "kali"),
-    _with_unit("percent", "persen|%", "persen|%", also=r"\(%\)"),  # a table's "Bobot (%)" column
-    _with_unit("people", "orang|org", "orang"),
-    _with_unit("measure", _MEASURES, _MEASURES),
-    (
-        "sanction",
-        re.compile(r"\b(?:sanksi\w*|denda\w*|hukuman\w*|pidana\w*|dipidana|dihukum)\b"),
-        re.compile(r"\b(?:sanksi|denda|pidana|hukuman|teguran)\b", re.IGNORECASE),
-    ),
-)
-_EVIDENCE = {kind: evidence for kind, _, evidence in _ASKED_KINDS}
-
 
 def asked_kind(question: str) -> str | None:
     """The kind of fact a question asks for ("money", "duration", ...) when its quote must hold one."""
-    return _kind_of(expand(question))
-
-
-def _kind_of(flat: str) -> str | None:
-    """asked_kind of a question already expanded (the answering path has it at hand)."""
-    return next((kind for kind, asked, _ in _ASKED_KINDS if asked.search(flat)), None)
+    flat = expand(question)
+    attribute = next((a for a in load_vocabulary().attributes if a.asked.search(flat)), None)
+    return attribute.name if attribute and attribute.required else None
 
 
 def holds(kind: str, text: str) -> bool:
     """Whether a text holds a fact of that kind (an amount, a duration, a contact...)."""
-    return _EVIDENCE[kind].search(text) is not None
+    attribute = load_vocabulary().attribute(kind)
+    return attribute is not None and attribute.holds(text)
 
 
 # Who holds an office now is news, not law: regulations name offices ("Menteri"), never today's holder.
@@ -130,15 +45,11 @@ _INCUMBENT_RE = re.compile(
     r"\bnama\s+(?:menteri|kepala|ketua|direktur|deputi|sekretaris|presiden|gubernur|bupati|wali\s*kota)\b"
 )
 
-# Words too common in this corpus to tie a year to a topic, and chat words that name no topic ("brp
-# banyak instansi yg ikut evaluasi 2024?"): rare in the documents, so they would pass for the topic.
-GENERIC_TERMS = frozenset(
-    """
-    spbe sistem pemerintahan berbasis elektronik indeks evaluasi tahun nilai hasil pemerintah nasional
-    digital dapat instansi indonesia indonesia's spbe's index evaluation national
-    banyak ikut paling mulai sekali kali jumlah total dapet nilainya skornya
-    """.split()
-)
+# Chat words that name no topic ("brp banyak instansi yg ikut evaluasi 2024?"): rare in the documents,
+# so they would pass for the topic when a year must be found beside the topic's rarest words.
+_FILLER = frozenset("banyak ikut paling mulai sekali kali jumlah total dapet dapat nilainya skornya".split())
+# A word in more than this share of the passages is too common to tie a year to a topic.
+_COMMON_SHARE = 0.08
 
 GREETING = (
     "Saya Tanya SPBE, asisten yang menjawab pertanyaan tentang Sistem Pemerintahan Berbasis Elektronik "
@@ -159,6 +70,8 @@ class Context:
     last_pasal: tuple[str, int] | None = None  # (regulation, Pasal) of the last answer
     # (regulation, Pasal or section, ayat/angka or None for all of it) the last answer quoted
     last_quoted: tuple[tuple[str, str, str | None], ...] = ()
+    topic: Topic | None = None  # what the conversation is about: a follow-up's subject and attribute
+    last_units: tuple[tuple[str, str], ...] = ()  # (regulation, Pasal or section) the last answer cited
 
 
 # Per embedding model, the similarity of the best passage below which a question is not about SPBE.
@@ -185,12 +98,25 @@ class Responder:
     catalog: Catalog
     thresholds: Thresholds = field(default_factory=Thresholds)
     top_k: int = 10
-    list_boost: float = 1.3  # weight of enumerating passages for "apa saja" questions
+    list_boost: float = 1.3  # hand prior on enumerating passages for "apa saja" questions ("hand" feature)
+    # Called with every search and its ranking (the ranker's trainer collects features through it).
+    on_search: Callable[[SearchRequest, Ranking], None] | None = None
+    _lexicon: tuple[str | None, Lexicon] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
-    def aliases(self) -> dict[str, str]:
-        """Loose names from the catalog."""
-        return {alias: r.short_name for r in self.catalog.regulations for alias in r.aliases}
+    @property
+    def lexicon(self) -> Lexicon:
+        """What the bot recognises for the index as loaded now (rebuilt after a re-index)."""
+        collection = self.index.collection
+        if self._lexicon is None or self._lexicon[0] != collection:
+            lexicon = Lexicon.build(
+                self.index.regulations,
+                titles=self.index.titles,
+                catalog=self.catalog,
+                document_frequency=self.index.document_frequency(),
+                documents=len(self.index.passages),
+            )
+            self._lexicon = (collection, lexicon)
+        return self._lexicon[1]
 
     def answer(self, text: str, context: Context | None = None) -> Answer:
         """Answer a question (with the dialogue's context), timing it."""
@@ -203,7 +129,7 @@ class Responder:
         self.index.refresh()
         if not text:
             return refusal("empty", "Pesan Anda kosong. " + HINT)
-        intent = read_intent(text, self.index.regulations, self.aliases)
+        intent = read_intent(text, self.lexicon)
         return replace(self._decide(text, intent, context), regulations=intent.known)
 
     def _decide(self, text: str, intent: Intent, context: Context) -> Answer:
@@ -220,53 +146,76 @@ class Responder:
                 f"Maaf, {names} belum ada dalam basis pengetahuan saya, jadi saya tidak dapat mengutip "
                 f"isinya. Regulasi yang saya kenal: {', '.join(self.index.regulations)}.",
             )
-        # Follow-ups lean on the previous question: "pasal berikutnya?", "kalau untuk pemda gimana?".
-        anchored = bool(intent.regulations or intent.pasal or intent.definition)
         if intent.next_pasal and context.last_pasal:
             regulation, number = context.last_pasal
             return self.pasal(regulation, number + intent.next_pasal, None)
         if intent.pasal is not None and intent.lookup:
             return self._lookup(intent, context)
-        follow_up = bool(context.questions) and intent.follow_up and not anchored
-        query = follow_up_query(context.questions[-1], text) if follow_up else text
+        later = self._beyond_the_documents(intent)
+        if later:
+            return later
+        # A follow-up leans on the conversation's topic: "yang ngelola siapa?", "kalau untuk pemda?".
+        query, attribute, follow_up = resolve(intent, context.topic, self.lexicon)
         if not follow_up and not self._in_domain(intent):
             return refusal(
                 "out_of_scope",
                 "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT,
             )
-        prefer = intent.known or (context.regulations[:1] if follow_up else ())
         # "evaluasi SPBE 2023" points at that year's report when the knowledge base holds one.
         reports = tuple(r for y in intent.years for r in self.index.regulations if r.endswith(f"SPBE {y}"))
-        prefer = (*prefer, *reports)
+        prefer = (*intent.known, *reports)
+        topic = context.regulations[:1] if follow_up and not intent.known else ()
         if intent.in_force and not follow_up:
             regulation = (*intent.known, self.index.core_regulation)[0]
             number = self.index.in_force_pasal(regulation) if regulation else None
             if regulation and number is not None:
                 return self.pasal(regulation, number)
         if intent.comparison:
-            compared = [self.index.definitions(term, (*named, *prefer)) for term, named in intent.comparison]
+            compared = [
+                self.index.definitions(term, (*named, *prefer, *topic)) for term, named in intent.comparison
+            ]
             if all(compared) and compared[0][0].index != compared[1][0].index:
                 return self._comparison([found[0] for found in compared])
-        if intent.definition:
-            found = self.index.definitions(intent.definition, prefer)
+        if intent.definition and not follow_up:
+            found = self.index.definitions(intent.definition, (*prefer, *topic))
             if found:
-                return self._definition(found)
+                return self._topical(self._definition(found), intent.flat, intent)
+        flat = query
         # "ditetapkan sama siapa?" asks for a fact: the Pasal 1 definition of its subject only names it.
-        flat = expand(text)
         fact_question = bool(_FACT_QUESTION_RE.search(flat))
         list_question = bool(_LIST_QUESTION_RE.search(flat))
-        passages, signals = self.index.search(
+        request = SearchRequest(
             query,
-            prefer=prefer,
+            dense_text=text if intent.english and not follow_up else query,
+            prefer=tuple(prefer),
+            topic=tuple(topic),
+            last_units=context.last_units if follow_up else (),
             avoid=context.last_quoted if follow_up else (),
+            attribute=attribute,
+            fact_question=fact_question or list_question,
+            list_question=list_question,
+            years=intent.years,
+            place=tuple(place_words(query)),
             definitions=0.5 if fact_question or list_question else 1.0,
             lists=self.list_boost if list_question else 1.0,
             k=self.top_k,
         )
-        answering = (
-            self._evidence(intent, query, passages, signals["dense_top"], follow_up) if passages else []
+        ranking = self.index.rank(request)
+        if self.on_search:
+            self.on_search(request, ranking)
+        passages = ranking.passages
+        far = (
+            not follow_up
+            and not intent.regulations
+            and ranking.signals["dense_top"] < self.thresholds.min_dense
         )
-        answering = self._holding_what_is_asked(flat, answering) if answering else []
+        if far:  # no passage is near the question: it is not about the documents' field
+            logger.info("refusing: dense similarity %.3f", ranking.signals["dense_top"])
+            return refusal(
+                "out_of_scope", "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT
+            )
+        answering = self._evidence(intent, query, passages) if passages else []
+        answering = self._holding_what_is_asked(flat, attribute, answering) if answering else []
         if not answering:
             return refusal(
                 "insufficient",
@@ -274,40 +223,72 @@ class Responder:
                 "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
                 passages,
             )
-        return replace(self._compose(query, answering, intent.known), query=query)
+        answer = self._compose(query, answering, intent.known)
+        return replace(answer, query=query, topic=self._topic(query, intent, attribute, context, follow_up))
 
-    def _holding_what_is_asked(self, flat: str, passages: list[Passage]) -> list[Passage]:
+    def _topic(
+        self, query: str, intent: Intent, attribute: Attribute | None, context: Context, follow_up: bool
+    ) -> Topic:
+        """What the next turn may lean on: the subject stays when this turn named none of its own."""
+        subject = intent.subject
+        # A new subject without a question of its own ("kalau untuk pemda?") replaces the old one.
+        if follow_up and context.topic and (not subject or intent.attribute is not None):
+            subject = (*subject, *context.topic.subject)
+        return Topic(query, tuple(dict.fromkeys(subject)), attribute.name if attribute else None)
+
+    def _topical(self, answer: Answer, query: str, intent: Intent) -> Answer:
+        """An answer that sets the conversation's topic to the question's subject."""
+        return replace(answer, query=query, topic=Topic(query, intent.subject or intent.words, None))
+
+    def _beyond_the_documents(self, intent: Intent) -> Answer | None:
+        """A refusal for questions about the future or after the newest document; None otherwise."""
+        newest = self.lexicon.newest_year
+        later_year = [y for y in intent.years if newest and y > newest]
+        if not intent.later and not later_year:
+            return None
+        logger.info("refusing: the question asks about %s", "later years" if later_year else "later events")
+        return refusal(
+            "insufficient",
+            "Maaf, dokumen dalam basis pengetahuan saya tidak memuat hal itu: pertanyaan tentang masa depan "
+            "atau tentang peristiwa sesudah dokumen-dokumen itu ditetapkan tidak dapat saya jawab dari "
+            f"teksnya. Dokumen terbaru yang saya miliki berasal dari tahun {newest}; yang saya kenal: "
+            f"{', '.join(self.index.regulations)}.",
+        )
+
+    def _holding_what_is_asked(
+        self, flat: str, attribute: Attribute | None, passages: list[Passage]
+    ) -> list[Passage]:
         """Passages led by one whose unit holds the kind of fact asked for; [] when none of the top do."""
         if _INCUMBENT_RE.search(flat):
             logger.info("refusing: the question asks who holds an office now")
             return []
-        kind = _kind_of(flat)
-        if kind is None:
+        if attribute is None or not attribute.required:
             return passages
         # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
         holding = [
-            p for p in passages[:5] if holds(kind, " ".join(c.text for c in self._choose(p, passages)))
+            p for p in passages[:5] if attribute.holds(" ".join(c.text for c in self._choose(p, passages)))
         ]
         if not holding:
-            logger.info("refusing: no passage holds the %s asked for", kind)
+            logger.info("refusing: no passage holds the %s asked for", attribute.name)
             return []
         return _led_by(holding[0], passages)
 
     def _in_domain(self, intent: Intent) -> bool:
+        """Whether a question belongs to the field: it names a regulation, or its words are the corpus's."""
         if intent.regulations or intent.pasal is not None:
             return True
-        return any(w in DOMAIN_TERMS or stem(w) in DOMAIN_TERMS for w in intent.words)
+        return self.lexicon.in_field(intent.words)
 
-    def _evidence(
-        self, intent: Intent, query: str, passages: list[Passage], dense_top: float, follow_up: bool
-    ) -> list[Passage]:
+    def _generic(self, word: str) -> bool:
+        """A word too common (or too chatty) to tie a year to a topic."""
+        documents = len(self.index.passages) or 1
+        return word in _FILLER or self.lexicon.frequency(word) / documents > _COMMON_SHARE
+
+    def _evidence(self, intent: Intent, query: str, passages: list[Passage]) -> list[Passage]:
         """The passages to answer from (led by the named place's, if any); [] to refuse.
 
-        Refuses when the best passages are not about the question, or none holds the year it asks about.
+        Refuses when none of the best passages holds the year the question asks about.
         """
-        if not follow_up and not intent.regulations and dense_top < self.thresholds.min_dense:
-            logger.info("refusing: dense similarity %.3f", dense_top)
-            return []
         if not intent.years:
             return passages
         # A year-specific question ("indeks jawa timur 2022") needs a passage that holds the year together
@@ -315,7 +296,7 @@ class Responder:
         specific = [
             w
             for w in dict.fromkeys(content_words(query))
-            if w not in GENERIC_TERMS and len(w) > 2 and not w[0].isdigit() and self.index.idf(w) > 0
+            if not self._generic(w) and len(w) > 2 and not w[0].isdigit() and self.index.idf(w) > 0
         ]
         rarest = sorted(specific, key=self.index.idf, reverse=True)[:2]
         # A named region or institution ("kabupaten Banyuwangi", "provinsi Bali") is what the figure

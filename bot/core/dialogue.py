@@ -64,7 +64,10 @@ class Dialogue:
             first = last.citations[0]
             if first.pasal and first.pasal.isdigit():
                 last_pasal = (first.regulation, int(first.pasal))
+        topic = next((t.answer.topic for t in reversed(turns) if t.answer.topic), None)
         return Context(
+            topic=topic,
+            last_units=tuple(dict.fromkeys(unit_key(c) for c in last.citations)) if last else (),
             questions=tuple(t.answer.query or t.question for t in turns),
             regulations=tuple(dict.fromkeys(regulations)),
             last_pasal=last_pasal,

@@ -74,6 +74,7 @@ class Item:
     turn: dict[str, Any]
     gold: list[dict[str, Any]]
     must_include: list[str]
+    tags: tuple[str, ...] = ()
 
     def rank(self) -> int | None:
         """1-based rank of the first retrieved passage matching a gold item (top 10)."""
@@ -122,7 +123,8 @@ def run_cases(dialogue: Dialogue, cases: list[dict[str, Any]]) -> tuple[dict[str
             answer = dialogue.ask(chat, str(turn["question"]))
             record = answer.turn(str(turn["question"]))
             turns_out.append(record)
-            refuse = case.get("expect") == "refuse"
+            # A dialogue turn may expect a refusal of its own ("and next year?").
+            refuse = turn.get("expect", case.get("expect")) == "refuse"
             items.append(
                 Item(
                     case["id"],
@@ -131,6 +133,16 @@ def run_cases(dialogue: Dialogue, cases: list[dict[str, Any]]) -> tuple[dict[str
                     record,
                     list(turn.get("gold") or []),
                     list(turn.get("must_include") or []),
+                    tuple(
+                        dict.fromkeys(
+                            [
+                                *(case.get("tags") or []),
+                                *(turn.get("tags") or []),
+                                # Later turns of a dialogue, the kind of question that leans on context.
+                                *(["follow_up"] if turns_out[:-1] else []),
+                            ]
+                        )
+                    ),
                 )
             )
         dialogue.reset(chat)
@@ -138,12 +150,13 @@ def run_cases(dialogue: Dialogue, cases: list[dict[str, Any]]) -> tuple[dict[str
     return {"cases": results}, items
 
 
-def metrics(items: list[Item]) -> dict[str, dict[str, float | int | None]]:
-    """The metric table, overall and by kind."""
+def metrics(items: list[Item], *, by_tag: bool = False) -> dict[str, dict[str, float | int | None]]:
+    """The metric table, overall and by kind (or by the cases' tags)."""
     groups: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         groups["overall"].append(item)
-        groups[item.kind].append(item)
+        for name in item.tags if by_tag else (item.kind,):
+            groups[name].append(item)
     table: dict[str, dict[str, float | int | None]] = {}
     for name, group in groups.items():
         answerable = [i for i in group if i.answerable]

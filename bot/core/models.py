@@ -15,6 +15,15 @@ def unit_key(citation: Citation) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """What a conversation is about after a turn: what was searched, its subject and what was asked."""
+
+    query: str
+    subject: tuple[str, ...] = ()
+    attribute: str | None = None  # name of the asked attribute (who, when, how many...)
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its citation and retrieval score."""
 
@@ -56,6 +65,7 @@ class Answer:
     notes: tuple[str, ...] = field(default_factory=tuple)
     query: str = ""  # what was searched: a follow-up carries the topic of the turns before it
     regulations: tuple[str, ...] = ()  # regulations the question named (for the next turn's context)
+    topic: Topic | None = None  # what the next turn's follow-up leans on
 
     def turn(self, question: str) -> dict[str, Any]:
         """The turn object of `ask --json` and `eval` results."""

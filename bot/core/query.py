@@ -1,72 +1,15 @@
-"""Reading a question: which regulation and Pasal it names, definitions, injections, follow-ups."""
+"""Reading a question: which regulation and Pasal it names, what it asks, and what a follow-up leans on."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.core.text import content_words, expand
+from bot.core.lexicon import Lexicon, RegulationMention
+from bot.core.models import Topic
+from bot.core.text import STOPWORDS, content_words, expand
+from knowledge.vocabulary import Attribute
 
-# Loose names of regulations: "perpres 95", "permenpan rb no 59 thn 2020", "peraturan bssn 8/2024".
-_TAHUN = r"(?:\s*(?:/|tahun|thn|th\.?|tahun)\s*((?:19|20)\d{2}))?"
-_NOMOR = r"\s*(?:ri\s*)?(?:no\.?|nomor|nmr)?\s*(\d{1,3})\b(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
-_PERMENPAN = (
-    r"\b(?:permen\s*-?\s*pan(?:\s*-?\s*rb)?|permenpan\s*-?\s*rb|permenpanrb|permenpan|peraturan menteri\s+"
-    r"(?:pan\s*-?\s*rb|panrb|pendayagunaan aparatur negara(?: dan reformasi birokrasi)?))"
-)
-_BSSN = (
-    r"\b(?:per(?:aturan)?\s*(?:badan\s*)?bssn|perban\s*bssn|perbssn|peraturan badan siber dan sandi negara)"
-)
-_PEDOMAN = r"\bpedoman\s+(?:menteri\s+)?(?:menpan\s*-?\s*rb|menpanrb|menpan|pan\s*rb)"
-_KOMINFO = r"\b(?:permenkominfo|permen\s*kominfo|peraturan menteri kominfo)"
-_REGULATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (jenis, re.compile(prefix + _NOMOR + _TAHUN))
-    for jenis, prefix in (
-        ("Perpres", r"\b(?:perpres|peraturan presiden)"),
-        ("PermenPANRB", _PERMENPAN),
-        ("Peraturan BSSN", _BSSN),
-        ("Pedoman MenPANRB", _PEDOMAN),
-        ("Permenkominfo", _KOMINFO),
-        ("PP", r"\b(?:pp|peraturan pemerintah)"),
-        ("UU", r"\b(?:uu|undang-undang)"),
-        # Kinds the knowledge base never holds: named only so that "pasal 4 permendagri 70/2019" is
-        # refused as unknown instead of being read as Pasal 4 of the core regulation.
-        ("Permendagri", r"\b(?:permendagri|permen\s*dagri|peraturan menteri dalam negeri)"),
-        ("PMK", r"\b(?:pmk|permenkeu|permen\s*keu|peraturan menteri keuangan)"),
-        (
-            "Peraturan Menteri",
-            r"\b(?:permen(?!\s*-?\s*(?:pan|kominfo|dagri|keu))[a-z]*|peraturan menteri"
-            r"(?!\s+(?:pan|kominfo|dalam negeri|keuangan|pendayagunaan)))(?:\s+[a-z]+){0,4}?",
-        ),
-        ("Perda", r"\b(?:perda|peraturan daerah)(?:\s+[a-z]+){0,3}?"),
-        ("Pergub", r"\b(?:pergub|peraturan gubernur)(?:\s+[a-z]+){0,3}?"),
-        ("Perbup", r"\b(?:perbup|peraturan bupati)(?:\s+[a-z]+){0,3}?"),
-        ("Perwal", r"\b(?:perwal|perwali|peraturan wali\s*kota)(?:\s+[a-z]+){0,3}?"),
-        ("Keppres", r"\b(?:keppres|kepres|keputusan presiden)"),
-        ("Inpres", r"\b(?:inpres|instruksi presiden)"),
-        ("Perppu", r"\b(?:perppu|perpu)"),
-        ("Kepmen", r"\b(?:kepmen|keputusan menteri)(?:\s+[a-z]+){0,4}?"),
-        (
-            "Surat Edaran",
-            r"\b(?:surat edaran|se\s*-?\s*men(?:pan\s*-?\s*rb|panrb|pan|dagri|kominfo|keu))"
-            r"(?:\s+[a-z]+){0,4}?",
-        ),
-        (
-            "Peraturan",
-            r"\b(?:perka|perlem|peraturan (?:kepala|lembaga|bps|lkpp|bkn|anri|bappenas|bpkp|lan))"
-            r"(?:\s+[a-z]+){0,4}?",
-        ),
-    )
-)
-# Laws named by their short title ("UU ITE", "PP PSTE"): never in the knowledge base, so always unknown.
-_NAMED_LAW_RE = re.compile(
-    r"\b(uu|undang-undang|pp|peraturan pemerintah)\s+(?!(?:nomor|no|nomer|tentang|ttg|yang|yg|dan|itu|ini|"
-    r"di|ke|apa|mengenai|soal)\b)([a-z]{2,6})\b"
-)
-_REPORT_RE = re.compile(
-    r"\blaporan\s+(?:pelaksanaan\s+)?(?:hasil\s+)?evaluasi(?:\s+spbe)?\s+(?:tahun\s+)?((?:19|20)\d{2})"
-)
 _YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?![\d,])")
 
 _PASAL_RE = re.compile(r"\bpasal\s*(\d{1,3})\b(?:\s*(?:ayat|ay\.?)\s*\(?(\d{1,2})\)?)?")
@@ -76,10 +19,8 @@ _LOOKUP_CUES = re.compile(
 )
 _NEXT_RE = re.compile(r"\bpasal\s+(?:berikut(?:nya)?|selanjutnya|sesudahnya|setelahnya)\b")
 _PREVIOUS_RE = re.compile(r"\bpasal\s+(?:sebelumnya|sebelum\s*nya)\b")
-_FOLLOW_UP_RE = re.compile(
-    r"^(?:kalau|kalo|klo|bagaimana dengan|gimana dengan|terus|trus|trs|lalu|nah|oke|ok|yang|yg|dan|untuk|"
-    r"buat|bagaimana kalau|gimana kalau|kemudian|selain itu|lantas)\b|\b\w+nya\b"
-)
+# "sanksinya?", "predikatnya?", "aturannya di mana?": a word with -nya points back at the topic.
+_POSSESSIVE_RE = re.compile(r"\b\w{3,}nya\b")
 
 _INJECTION_RE = re.compile(
     r"abaikan\s+(?:semua\s+|seluruh\s+)?(?:instruksi|perintah|aturan)|lupakan\s+(?:semua\s+)?(?:instruksi|aturan)|"
@@ -117,28 +58,12 @@ _TERM_TAIL_RE = re.compile(
 
 
 @dataclass(frozen=True)
-class RegulationMention:
-    """A regulation named in a question, loosely ('perpres 95'), resolved or not."""
-
-    jenis: str
-    nomor: str
-    tahun: int | None
-    text: str
-    short_name: str | None = None
-
-    @property
-    def display(self) -> str:
-        """How to name it back to the user."""
-        if self.short_name:
-            return self.short_name
-        return f"{self.jenis} {self.nomor}/{self.tahun}" if self.tahun else f"{self.jenis} {self.nomor}"
-
-
-@dataclass(frozen=True)
 class Intent:
     """What a question asks for, as far as code can tell without a model."""
 
     text: str
+    flat: str = ""  # lower case, chat spellings expanded, English read through the glossary
+    english: bool = False
     regulations: tuple[RegulationMention, ...] = ()
     pasal: int | None = None
     ayat: int | None = None
@@ -146,10 +71,12 @@ class Intent:
     definition: str | None = None
     injection: bool = False
     next_pasal: int = 0
-    follow_up: bool = False
+    leans_back: bool = False  # opens with a connector, refers back, or names no subject of its own
     years: tuple[int, ...] = ()
-    report_year: int | None = None
     words: tuple[str, ...] = field(default_factory=tuple)
+    subject: tuple[str, ...] = ()  # content words naming what is asked about (not how it is asked)
+    attribute: Attribute | None = None  # what is asked about the subject (who, when, how many...)
+    later: bool = False  # about the future or what happened after the documents
     in_force: bool = False  # "kapan perpres ini mulai berlaku?"
     # "bedanya X dengan Y?": each term with the regulations named beside it ("audit TIK di perpres 95").
     comparison: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -164,69 +91,75 @@ class Intent:
         """Named regulations the knowledge base does not hold."""
         return tuple(r for r in self.regulations if not r.short_name)
 
-
-def _resolve(jenis: str, nomor: str, tahun: int | None, names: Iterable[str]) -> str | None:
-    """The indexed short name for 'Perpres 95' or 'Perpres 95/2018'."""
-    prefix = f"{jenis} {nomor}/"
-    found = [n for n in names if n.startswith(prefix) and (tahun is None or n == f"{prefix}{tahun}")]
-    return found[0] if len(found) == 1 else None
+    @property
+    def anchored(self) -> bool:
+        """Whether the question names its own regulation, Pasal or defined term."""
+        return bool(self.regulations or self.pasal or self.definition)
 
 
-def find_regulations(text: str, names: Iterable[str], aliases: dict[str, str]) -> list[RegulationMention]:
-    """Regulations a question names, in order of appearance; unresolved ones keep their spelling."""
-    names = list(names)
-    flat = expand(text)
-    found: list[tuple[int, RegulationMention]] = []
-    for jenis, pattern in _REGULATION_PATTERNS:
-        for m in pattern.finditer(flat):
-            tahun = int(m.group(2)) if m.group(2) else None
-            short = _resolve(jenis, m.group(1), tahun, names)
-            found.append((m.start(), RegulationMention(jenis, m.group(1), tahun, m.group(0), short)))
-    for m in _NAMED_LAW_RE.finditer(flat):
-        jenis = "UU" if m.group(1) in ("uu", "undang-undang") else "PP"
-        found.append((m.start(), RegulationMention(jenis, m.group(2).upper(), None, m.group(0))))
-    for m in _REPORT_RE.finditer(flat):
-        name = f"Laporan Evaluasi SPBE {m.group(1)}"
-        found.append(
-            (
-                m.start(),
-                RegulationMention(
-                    "Laporan Evaluasi SPBE", "", int(m.group(1)), m.group(0), name if name in names else None
-                ),
-            )
-        )
-    for alias, short in aliases.items():
-        pos = flat.find(alias)
-        whole_word = pos >= 0 and re.match(r"\W|$", flat[pos + len(alias) : pos + len(alias) + 1] or " ")
-        if whole_word and short in names and not any(r.short_name == short for _, r in found):
-            found.append((pos, RegulationMention("", "", None, alias, short)))
-    found.sort(key=lambda item: item[0])
-    out: list[RegulationMention] = []
-    for _, mention in found:
-        if not any(m.display == mention.display for m in out):
-            out.append(mention)
-    return out
+def _without(text: str, terms: tuple[str, ...]) -> str:
+    for term in terms:
+        text = re.sub(rf"\b{re.escape(term)}\b", " ", text)
+    return text
 
 
-# Twins the regulations treat side by side: "kalau untuk pemda?" after a question about instansi pusat
-# asks the same thing of the other twin, so the first twin's words leave the search.
-_CONTRASTS = (
-    (("instansi pusat", "kementerian lembaga", "kementerian", "lembaga"),
-     ("pemerintah daerah", "pemerintah provinsi", "pemerintah kabupaten", "pemerintah kota", "daerah")),
-    (("aplikasi umum",), ("aplikasi khusus",)),
-    (("nasional",), ("instansi pusat", "pemerintah daerah")),
-)  # fmt: skip
+def _replace_subject(previous: str, old: tuple[str, ...], new: tuple[str, ...], lexicon: Lexicon) -> str:
+    """The previous search with its subject replaced by a new one of the same slot.
 
-
-def follow_up_query(previous: str, current: str) -> str:
-    """The search for a follow-up: the earlier question's topic with the new turn's twin swapped in."""
-    before, now = expand(previous), expand(current)
-    for left, right in _CONTRASTS:
+    Indonesian noun phrases put the head first: after "... provinsi bali 2024", "kota denpasar" replaces
+    "provinsi bali" (same slot), and after "domain arsitektur keamanan", "domain data" replaces
+    "domain arsitektur keamanan" (same head). Only the old subject's words go; how the question asked
+    ("tujuannya apa?", "siapa yang menetapkan") stays. Twins ("instansi pusat" / "pemerintah daerah") swap.
+    """
+    now = " ".join(new)
+    for left, right in lexicon.twins():
         for asked, dropped in ((left, right), (right, left)):
-            if any(re.search(rf"\b{term}\b", now) for term in asked):
-                for term in dropped:
-                    before = re.sub(rf"\b{term}\b", " ", before)
-    return " ".join([*before.split(), current])
+            if any(re.search(rf"\b{re.escape(term)}\b", now) for term in asked):
+                previous = _without(previous, dropped)
+    heads = set(new)
+    for slot in lexicon.vocabulary.slots:
+        if heads & slot:
+            heads |= slot
+    subject = set(old)
+    out: list[str] = []
+    dropping = False
+    for token in previous.split():
+        bare = token.strip("?,.!")
+        if bare in heads and bare in subject:
+            dropping = True  # the old head goes (the new subject brings its own), with its modifiers
+            continue
+        if dropping and bare in subject and bare not in heads:
+            continue
+        dropping = dropping and (not bare or bare in STOPWORDS)
+        out.append(token)
+    return " ".join(out)
+
+
+def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> tuple[str, Attribute | None, bool]:
+    """(search text, asked attribute, whether it is a follow-up) for a question in its conversation.
+
+    A follow-up that names no subject takes the topic's subject ("yang ngelola siapa?"); one that names a
+    new subject and asks nothing of its own keeps the topic's attribute ("kalau untuk pemda?").
+    """
+    if topic is None or intent.anchored or not intent.leans_back:
+        return intent.flat, intent.attribute, False
+    new_years = {str(y) for y in intent.years}
+    previous = topic.query
+    if new_years:  # "kalau yang 2023?" asks the same of another year
+        previous = re.sub(r"(?<![\d,./])(?:19|20)\d{2}(?![\d,])", " ", previous)
+    subject = tuple(w for w in intent.subject if not w.isdigit())
+    if not subject:
+        query = " ".join([intent.flat, *topic.subject, *(previous.split() if new_years else ())])
+        return (
+            re.sub(r"\s+", " ", query).strip(),
+            intent.attribute or lexicon.vocabulary.attribute(topic.attribute or ""),
+            True,
+        )
+    if intent.attribute is None:
+        query = f"{_replace_subject(previous, topic.subject, subject, lexicon)} {intent.flat}"
+        return re.sub(r"\s+", " ", query).strip(), lexicon.vocabulary.attribute(topic.attribute or ""), True
+    query = f"{intent.flat} {' '.join(topic.subject)}"
+    return re.sub(r"\s+", " ", query).strip(), intent.attribute, True
 
 
 def definition_term(text: str) -> str | None:
@@ -272,15 +205,12 @@ _COMPARED_TAIL_RE = re.compile(
 _TERM_HEAD_RE = re.compile(r"^(?:(?:apa|apakah|sih|yang|itu|antara|si)\s+)+")
 
 
-def comparison_terms(
-    text: str, names: Iterable[str], aliases: dict[str, str]
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def comparison_terms(text: str, lexicon: Lexicon) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The two terms a 'how do X and Y differ' question compares, each with the regulations named by it."""
     # Split before expanding abbreviations: "TIK" expands to words that contain "dan".
     flat = re.sub(r"\s+", " ", re.sub(r"[?!.,;:\"'()]", " ", text.lower())).strip()
     if not _DIFFERENCE_CUE_RE.search(flat):
         return ()
-    names = list(names)
     for pattern in _COMPARE_RES:
         m = pattern.search(flat)
         if not m:
@@ -288,7 +218,7 @@ def comparison_terms(
         terms = []
         for raw in (m.group("a"), m.group("b")):
             raw = _TERM_HEAD_RE.sub("", raw.strip())
-            named = tuple(r.short_name for r in find_regulations(raw, names, aliases) if r.short_name)
+            named = tuple(r.short_name for r in lexicon.find_regulations(raw) if r.short_name)
             term = _COMPARED_TAIL_RE.sub("", " " + raw).strip()
             if not 1 <= len(term.split()) <= 5 or not re.search(r"[a-z]{3}", term):
                 return ()
@@ -297,14 +227,33 @@ def comparison_terms(
     return ()
 
 
-def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Intent:
+def _subject(
+    flat: str, attribute: Attribute | None, regulations: tuple[RegulationMention, ...]
+) -> tuple[str, ...]:
+    """Content words naming what is asked about: not the asking words, the regulation or the years."""
+    rest = flat
+    if attribute is not None:
+        rest = attribute.asked.sub(" ", rest)
+    for mention in regulations:
+        rest = rest.replace(mention.text, " ")
+    return tuple(w for w in content_words(rest) if not re.fullmatch(r"(?:19|20)\d{2}", w))
+
+
+def _defined_term(text: str, english: bool, lexicon: Lexicon) -> str | None:
+    """The term a definition question asks about, in the documents' words ("spbe arsitektur")."""
+    term = definition_term(text)
+    return lexicon.gloss(term) if term and english else term
+
+
+def read_intent(text: str, lexicon: Lexicon) -> Intent:
     """Everything code reads from one message before retrieval."""
-    flat = expand(text)
-    regulations = tuple(find_regulations(text, names, aliases))
+    english = lexicon.is_english(text)
+    flat = expand(lexicon.translate(text) if english else text)
+    regulations = tuple(lexicon.find_regulations(text))
     pasal_match = _PASAL_RE.search(flat)
     pasal = int(pasal_match.group(1)) if pasal_match else None
     ayat = int(pasal_match.group(2)) if pasal_match and pasal_match.group(2) else None
-    content = content_words(text)
+    content = content_words(flat)
     # "isi pasal 40 perpres 95 apa?" asks for the article itself; a long question only mentions one.
     # The regulation's own name ("peraturan menteri panrb nomor 5 tahun 2020") does not make it long.
     unnamed = flat
@@ -315,20 +264,31 @@ def read_intent(text: str, names: Iterable[str], aliases: dict[str, str]) -> Int
     next_pasal = 1 if _NEXT_RE.search(flat) else (-1 if _PREVIOUS_RE.search(flat) else 0)
     # "permenpan 59 thn 2020 berlaku mulai kapan?" asks nothing about 2020: the year names the regulation.
     years = tuple(int(y) for y in _YEAR_RE.findall(unnamed))
-    report = _REPORT_RE.search(flat)
+    attribute = lexicon.attribute(flat)
+    subject = _subject(flat, attribute, regulations)
+    vocabulary = lexicon.vocabulary
+    stripped = re.sub(r"^[^\w]+", "", flat)
+    opens = any(re.match(rf"{re.escape(c)}\b", stripped) for c in vocabulary.connectors)
+    refers = any(re.search(rf"\b{re.escape(a)}\b", flat) for a in vocabulary.anaphora)
+    possessive = bool(_POSSESSIVE_RE.search(flat))
+    leans_back = (opens or refers or possessive or not subject) and len(subject) <= 6
     return Intent(
         text=text,
+        flat=flat,
+        english=english,
         regulations=regulations,
         pasal=pasal,
         ayat=ayat,
         lookup=lookup,
-        definition=None if pasal or _PARTS_RE.search(flat) else definition_term(text),
-        injection=bool(_INJECTION_RE.search(flat)),
+        definition=None if pasal or _PARTS_RE.search(flat) else _defined_term(text, english, lexicon),
+        injection=bool(_INJECTION_RE.search(expand(text))),
         next_pasal=next_pasal,
-        follow_up=bool(_FOLLOW_UP_RE.search(flat.strip())) and len(content) <= 8,
+        leans_back=leans_back,
         years=years,
-        report_year=int(report.group(1)) if report else None,
         words=tuple(content),
-        comparison=comparison_terms(text, names, aliases),
+        subject=subject,
+        attribute=attribute,
+        later=lexicon.later_event(flat) or lexicon.later_event(expand(text)),
+        comparison=comparison_terms(text, lexicon),
         in_force=bool(_IN_FORCE_RE.search(flat)) and own_words <= 6,
     )

@@ -10,8 +10,8 @@ import shutil
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -20,8 +20,10 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from bot.core.models import Passage
+from bot.core.rank import FEATURES, Ranker, hand_ranker
 from bot.core.text import (
     STOPWORDS,
+    content_words,
     expand,
     index_tokens,
     load_stems,
@@ -35,6 +37,7 @@ from bot.core.text import (
 from knowledge.embedders import ModelEmbeddings
 from knowledge.schema import Citation
 from knowledge.store import Store
+from knowledge.vocabulary import Attribute
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,36 @@ _HEADING_NUMBER_RE = re.compile(r"^(?:BAB\s+[IVXL]+\s+|[A-Z]\.\s+|\d+(?:\.\s?\d+
 _GENERIC_HEADING = frozenset(
     {"spbe", "sistem", "pemerintahan", "berbasis", "elektronik", "dan", "di", "pada", "dalam"}
 )
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search, with what the question tells about the answer it needs."""
+
+    text: str  # the lexical query (a follow-up carries the topic; English is read through the glossary)
+    dense_text: str = ""  # what the embedder reads, when not the same
+    prefer: tuple[str, ...] = ()  # regulations the question names (or its year's report)
+    topic: tuple[str, ...] = ()  # regulations the conversation is about (follow-ups)
+    last_units: tuple[tuple[str, str], ...] = ()  # units the last answer cited (follow-ups)
+    avoid: tuple[tuple[str, str, str | None], ...] = ()  # units the last answers quoted
+    attribute: Attribute | None = None  # what is asked about the subject
+    fact_question: bool = False  # who / when / where / list: not answered by a definition
+    list_question: bool = False
+    years: tuple[int, ...] = ()
+    place: tuple[str, ...] = ()  # words of a named region or institution
+    definitions: float = 1.0  # hand prior on Pasal 1 definitions (the "hand" feature)
+    lists: float = 1.0  # hand prior on enumerating articles (the "hand" feature)
+    k: int = 10
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked passages and, for training, every candidate with its features."""
+
+    passages: list[Passage]
+    signals: dict[str, float]
+    candidates: tuple[int, ...] = ()
+    features: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
 
 
 class Reranker(Protocol):
@@ -89,6 +122,7 @@ class KnowledgeIndex:
         *,
         core_regulation: str | None = None,
         reranker: Reranker | None = None,
+        ranker: Ranker | None = None,
         rrf_k: int = 20,
         dense_weight: float = 1.0,
         heading_weight: float = 0.5,
@@ -102,6 +136,7 @@ class KnowledgeIndex:
         self.embedder = embedder
         self.core_regulation = core_regulation
         self.reranker = reranker
+        self.ranker = ranker  # learned weights; None ranks by the hand-set fusion alone
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.heading_weight = heading_weight
@@ -123,6 +158,7 @@ class KnowledgeIndex:
         # The vectors are read from Chroma once; scoring ~2,000 of them in numpy (~0.1 ms) is far cheaper
         # than a Chroma query per question (~4 ms), and the answers are identical (exact cosine).
         records = self.store.records(embeddings=True)
+        titles = {r.regulation: r.title for r in self.store.manifest() if r.chunks}
         matrix = np.asarray([r.embedding for r in records], dtype=np.float32).reshape(len(records), -1)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = matrix / np.where(norms == 0, 1.0, norms)
@@ -153,6 +189,8 @@ class KnowledgeIndex:
                 headings.append((p.index, frozenset(w for w in words_ - _GENERIC_HEADING if len(w) > 1)))
         with self._lock:
             self._word_df: dict[str, int] | None = None
+            self._unit_texts: dict[tuple[str, str], str] = {}
+            self._passage_stems: dict[int, frozenset[str]] = {}
             self._headings = headings
             self.collection = collection
             self.passages = passages
@@ -170,6 +208,7 @@ class KnowledgeIndex:
                 if (p.citation.pasal or "").isdigit() and _ENUMERATION_RE.search(p.text)
             )
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
+            self.titles = titles
             self._guidance = frozenset(self.regulations) - {r for r, pasal in by_pasal if pasal.isdigit()}
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
@@ -301,9 +340,9 @@ class KnowledgeIndex:
         scored.sort(key=lambda item: -item[0])
         return [index for _, index in scored]
 
-    def idf(self, word: str) -> float:
-        """Inverse document frequency of a word (or its stem) in the passages' text; 0 if absent."""
-        if self._word_df is None:  # counted on first use: only year-specific questions need it
+    def document_frequency(self) -> dict[str, int]:
+        """In how many passages each word (and each stem) occurs; counted once per index load (~0.1 s)."""
+        if self._word_df is None:
             counts: dict[str, int] = defaultdict(int)
             for p in self.passages:
                 for token in set(re.findall(r"[a-z0-9]+", p.text.lower())):
@@ -312,14 +351,20 @@ class KnowledgeIndex:
                     if root != token:
                         counts[root] += 1
             self._word_df = dict(counts)
-        df = self._word_df.get(word) or self._word_df.get(stem(word)) or 0
+        return self._word_df
+
+    def idf(self, word: str) -> float:
+        """Inverse document frequency of a word (or its stem) in the passages' text; 0 if absent."""
+        frequency = self.document_frequency()
+        df = frequency.get(word) or frequency.get(stem(word)) or 0
         return math.log((len(self.passages) + 1) / (df + 0.5)) if df else 0.0
 
-    def _group_by_pasal(self, fused: dict[int, float]) -> list[Passage]:
-        """Rank Pasal by their best ayat plus the next (sibling_weights): a Pasal answering in two ayat wins.
+    def _hand_scores(self, fused: dict[int, float]) -> dict[int, float]:
+        """The earlier hand-set ranking: a Pasal scores its best ayat plus the next (sibling_weights).
 
-        Tuned on the dev set: best+second beat best alone, best+second/2 and best+second+third; a Pasal
-        with a single chunk gets single_pasal_bonus instead.
+        Tuned by hand on the dev set in earlier sessions (best+second beat best alone; a Pasal with a
+        single chunk got single_pasal_bonus instead). Kept as one feature of the learned ranker and as
+        the baseline it is measured against.
         """
         groups: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
         for index, score in fused.items():
@@ -329,47 +374,63 @@ class KnowledgeIndex:
                 (passage.citation.regulation, pasal) if pasal and pasal.isdigit() else ("", passage.chunk_id)
             )
             groups[key].append((index, score))
-        ranked_groups = []
+        hand = dict(fused)
         for key, members in groups.items():
             members.sort(key=lambda m: -m[1])
             group_score = members[0][1] + sum(
                 w * m[1] for w, m in zip(self.sibling_weights, members[1:], strict=False)
             )
-            # A Pasal without ayat has no sibling to add: without this it loses to any two-ayat Pasal
-            # whose ayat each match less (0.3 kept dev unchanged and fixed 3 library cases).
             if len(members) == 1 and key[0] and len(self._by_pasal.get(key, ())) == 1:
                 group_score *= 1 + self.single_pasal_bonus
-            ranked_groups.append((group_score, members))
-        ranked_groups.sort(key=lambda g: -g[0])
-        # One passage per Pasal first (so the top ranks are distinct units), then the other ayat.
-        leaders = [replace(self.passages[m[0][0]], score=score) for score, m in ranked_groups]
-        rest = [replace(self.passages[i], score=s) for _, m in ranked_groups for i, s in m[1:]]
-        return leaders + rest
+            hand[members[0][0]] = group_score
+        return hand
+
+    def _unit_text(self, passage: Passage) -> str:
+        """The whole text of a passage's Pasal or section (cached per index load)."""
+        text = self._unit_texts.get(passage.key)
+        if text is None:
+            text = "\n".join(p.text for p in self.unit(passage))
+            self._unit_texts[passage.key] = text
+        return text
+
+    def _stems_of(self, index: int) -> frozenset[str]:
+        """Stems of a passage's label, heading path and text (cached per index load)."""
+        found = self._passage_stems.get(index)
+        if found is None:
+            p = self.passages[index]
+            found = frozenset(
+                stem(w)
+                for w in words(f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}")
+                if len(w) > 1
+            )
+            self._passage_stems[index] = found
+        return found
 
     def search(
-        self,
-        text: str,
-        *,
-        prefer: Sequence[str] = (),
-        avoid: Iterable[tuple[str, str, str | None]] = (),
-        definitions: float = 1.0,
-        lists: float = 1.0,
-        k: int = 10,
-        pool: int = 50,
+        self, request: SearchRequest | str, **options: object
     ) -> tuple[list[Passage], dict[str, float]]:
-        """Top passages by reciprocal-rank fusion of BM25 and dense ranks, and evidence signals."""
+        """Top passages for a question, ranked by the learned ranker over the candidates' evidence."""
+        if isinstance(request, str):
+            request = SearchRequest(request, **options)  # type: ignore[arg-type]
+        ranking = self.rank(request)
+        return ranking.passages, ranking.signals
+
+    def rank(self, request: SearchRequest, *, pool: int = 50) -> Ranking:
+        """Candidates from BM25, dense search and heading matches; their features; the ranked passages."""
+        text = request.text
         lexical = self.lexical(text)
         lexical_top = [int(i) for i in np.argsort(-lexical)[:pool] if lexical[i] > 0]
-        dense = self.dense(text, n=pool)
+        dense = self.dense(request.dense_text or text, n=pool)
+        headings = self._heading_matches(text)[:pool]
         fused: dict[int, float] = defaultdict(float)
         for rank, index in enumerate(lexical_top):
             fused[index] += 1.0 / (self.rrf_k + rank + 1)
         for rank, (index, _) in enumerate(dense):
             fused[index] += self.dense_weight / (self.rrf_k + rank + 1)
-        for rank, index in enumerate(self._heading_matches(text)[:pool]):
+        for rank, index in enumerate(headings):
             fused[index] += self.heading_weight / (self.rrf_k + rank + 1)
-        preferred = set(prefer)
-        avoided = set(avoid)
+        preferred = set(request.prefer) | set(request.topic)
+        avoided = set(request.avoid)
         for index in list(fused):
             passage = self.passages[index]
             if passage.citation.regulation in preferred:
@@ -381,17 +442,119 @@ class KnowledgeIndex:
             if (*passage.key, None) in avoided or (*passage.key, passage.citation.part) in avoided:
                 fused[index] *= 0.5
             if index in self._defining:
-                fused[index] *= definitions
+                fused[index] *= request.definitions
             if index in self._enumerating:
-                fused[index] *= lists
-        passages = self._group_by_pasal(fused)[: max(k, 20)]
+                fused[index] *= request.lists
+        candidates = list(fused)
+        hand = self._hand_scores(fused)
+        matrix = self._features(request, candidates, fused, hand, lexical, lexical_top, dense, headings)
+        ranker = self.ranker or hand_ranker()
+        scores = ranker.score(matrix) if candidates else np.zeros(0)
+        passages = self._leaders_first(candidates, scores)
         if self.reranker is not None:
-            passages = self.reranker.rerank(text, passages)
+            passages = self.reranker.rerank(text, passages[:20])
         signals = {
             "bm25_top": float(lexical.max()) if len(lexical) else 0.0,
             "dense_top": dense[0][1] if dense else 0.0,
         }
-        return passages[:k], signals
+        return Ranking(passages[: request.k], signals, tuple(candidates), matrix)
+
+    def _leaders_first(self, candidates: list[int], scores: np.ndarray) -> list[Passage]:
+        """One passage per Pasal or section first, best first (so the top ranks are distinct units)."""
+        order = np.argsort(-scores, kind="stable")
+        leaders: list[Passage] = []
+        rest: list[Passage] = []
+        seen: set[tuple[str, str]] = set()
+        for position in order:
+            passage = replace(self.passages[candidates[position]], score=float(scores[position]))
+            if passage.key in seen:
+                rest.append(passage)
+            else:
+                seen.add(passage.key)
+                leaders.append(passage)
+        return leaders + rest
+
+    def _features(
+        self,
+        request: SearchRequest,
+        candidates: list[int],
+        fused: dict[int, float],
+        hand: dict[int, float],
+        lexical: np.ndarray,
+        lexical_top: list[int],
+        dense: list[tuple[int, float]],
+        headings: list[int],
+    ) -> np.ndarray:
+        """The evidence matrix (candidates x FEATURES) the ranker scores."""
+        lexical_rank = {index: rank for rank, index in enumerate(lexical_top)}
+        dense_rank = {index: rank for rank, (index, _) in enumerate(dense)}
+        dense_sim = dict(dense)
+        heading_rank = {index: rank for rank, index in enumerate(headings)}
+        best_lexical = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
+        best_dense = dense[0][1] if dense else 0.0
+        best_fused = max(fused.values(), default=1.0) or 1.0
+        best_hand = max(hand.values(), default=1.0) or 1.0
+        # The question's words as stems, each weighed by how rare it is in the passages.
+        terms: dict[str, float] = {}
+        for word in content_words(request.text):
+            root = stem(word)
+            terms[root] = max(terms.get(root, 0.0), self.idf(word))
+        total = sum(terms.values()) or 1.0
+        rarest = sorted(terms, key=lambda t: -terms[t])[:2]
+        # A Pasal's best other chunk: an article answering in two ayat is stronger than one in one.
+        by_unit: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for index, score in fused.items():
+            by_unit[self.passages[index].key].append(score)
+        years = [str(y) for y in request.years]
+        place = [w for w in request.place if w]
+        attribute = request.attribute
+        preferred = set(request.prefer)
+        topic = set(request.topic)
+        avoided = set(request.avoid)
+        last_units = set(request.last_units)
+        rows = []
+        for index in candidates:
+            p = self.passages[index]
+            regulation = p.citation.regulation
+            article = (p.citation.pasal or "").isdigit()
+            stems = self._stems_of(index)
+            haystack = f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}".lower()
+            holds = bool(attribute and attribute.holds(p.text))
+            unit_holds = bool(attribute and (holds or attribute.holds(self._unit_text(p))))
+            unit_scores = sorted(by_unit[p.key], reverse=True)
+            own = fused[index]
+            others = [s for s in unit_scores if s != own] or unit_scores[1:]
+            in_year = bool(years) and any(y in haystack for y in years)
+            rows.append(
+                (
+                    1.0 / (self.rrf_k + lexical_rank[index] + 1) if index in lexical_rank else 0.0,
+                    float(lexical[index]) / best_lexical,
+                    1.0 / (self.rrf_k + dense_rank[index] + 1) if index in dense_rank else 0.0,
+                    (dense_sim[index] - best_dense) if index in dense_sim else -0.2,
+                    1.0 / (self.rrf_k + heading_rank[index] + 1) if index in heading_rank else 0.0,
+                    hand[index] / best_hand,
+                    float(regulation in preferred),
+                    float(regulation in topic and regulation not in preferred),
+                    float(regulation in self._guidance and regulation not in preferred),
+                    float(index in self._defining),
+                    float(index in self._defining and request.fact_question),
+                    float(index in self._enumerating and request.list_question),
+                    float(holds),
+                    float(unit_holds),
+                    float(attribute is not None and not unit_holds),
+                    float((*p.key, None) in avoided or (*p.key, p.citation.part) in avoided),
+                    float(p.key in last_units),
+                    float(in_year),
+                    float(bool(years) and not in_year),
+                    sum(1 for w in place if w in haystack) / len(place) if place else 0.0,
+                    sum(weight for t, weight in terms.items() if t in stems) / total,
+                    sum(1 for t in rarest if t in stems) / len(rarest) if rarest else 0.0,
+                    float(article),
+                    (others[0] / best_fused) if others else 0.0,
+                    math.log1p(len(p.text)) / 10,
+                )
+            )
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
 @functools.cache

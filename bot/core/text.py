@@ -12,29 +12,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from knowledge.vocabulary import load_vocabulary
 
-# Chat spellings civil servants type, mapped to the regulation's words.
-ABBREVIATIONS = {
-    "yg": "yang", "gmn": "bagaimana", "gimana": "bagaimana", "bgmn": "bagaimana", "brp": "berapa",
-    "tdk": "tidak", "gak": "tidak", "ga": "tidak", "nggak": "tidak", "enggak": "tidak", "dgn": "dengan",
-    "utk": "untuk", "buat": "untuk", "dlm": "dalam", "sdh": "sudah", "udah": "sudah", "krn": "karena",
-    "thn": "tahun", "th": "tahun", "ttg": "tentang", "tsb": "tersebut", "dr": "dari", "pd": "pada",
-    "spy": "supaya", "sm": "sama", "jd": "jadi", "bs": "bisa", "hrs": "harus", "kpd": "kepada",
-    "pemda": "pemerintah daerah", "pemprov": "pemerintah provinsi", "pemkab": "pemerintah kabupaten",
-    "pemkot": "pemerintah kota", "k/l": "kementerian lembaga", "kl": "kementerian lembaga",
-    "tik": "teknologi informasi dan komunikasi", "ti": "teknologi informasi", "menpan": "menpanrb",
-    "kemenpan": "kemenpanrb", "apbn": "apbn", "nyelenggarain": "menyelenggarakan",
-    "netapin": "menetapkan", "ngelola": "mengelola", "ngejalanin": "menjalankan", "koordinir": "koordinasi",
-    "dikoordinir": "dikoordinasikan", "ngaudit": "mengaudit", "dapet": "dapat", "sebutin": "sebutkan",
-    "jelasin": "jelaskan", "dijelasin": "dijelaskan", "ngatur": "mengatur", "bikin": "membuat",
-    "kominfo": "komunikasi dan informatika", "kemkominfo": "komunikasi dan informatika",
-    "komdigi": "komunikasi dan digital", "bumn": "badan usaha milik negara", "sblm": "sebelum",
-    "stlh": "setelah", "skrg": "sekarang", "bener": "benar", "telat": "lambat",
-    "ditugasin": "ditugaskan", "ditetapin": "ditetapkan", "ngirim": "mengirim", "disimpen": "disimpan",
-    "monev": "pemantauan dan evaluasi", "duit": "dana", "tni": "tentara nasional indonesia",
-    "polri": "kepolisian negara republik indonesia",
-}  # fmt: skip
+logger = logging.getLogger(__name__)
 
 # Words that carry no content in a question (kept out of the lexical query and evidence checks).
 STOPWORDS = frozenset(
@@ -142,7 +122,8 @@ def expand(text: str) -> str:
     text = text.lower().replace("&", " dan ")
     # Chat writes the plural by a trailing 2: "prinsip2" is "prinsip-prinsip".
     text = re.sub(r"\b([a-z]{3,})2\b", r"\1", text)
-    return re.sub(r"[a-z/]+", lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), text)
+    abbreviations = load_vocabulary().abbreviations  # knowledge/vocabulary/terms.toml
+    return re.sub(r"[a-z/]+", lambda m: abbreviations.get(m.group(0), m.group(0)), text)
 
 
 def words(text: str) -> list[str]:
@@ -170,31 +151,11 @@ def index_tokens(text: str) -> list[str]:
     return out
 
 
-# Words a question uses where the regulation says another ("mencakup" -> "meliputi").
-SYNONYMS = {
-    "mencakup": ("meliputi", "terdiri"), "cakupan": ("meliputi", "lingkup"), "berisi": ("memuat",),
-    "isinya": ("memuat",), "komponen": ("memuat",), "menjalankan": ("melaksanakan",),
-    "dijalankan": ("dilaksanakan",), "ditunjuk": ("ditugaskan", "menugaskan", "penugasan"),
-    "wajib": ("harus",), "syarat": ("persyaratan", "memenuhi"), "persyaratan": ("memenuhi",),
-    "kapan": ("paling lambat", "waktu"), "lama": ("jangka waktu", "paling lama"),
-    "bedanya": ("adalah",), "beda": ("adalah",), "tujuan": ("bertujuan",), "siapa": ("oleh",),
-    "terdiri": ("meliputi",), "macam": ("kategori", "jenis"),
-    # The regulation's register for everyday words: "paling sedikit", "daring", "disampaikan".
-    "minimal": ("paling sedikit",), "maksimal": ("paling banyak", "paling lama"), "online": ("daring",),
-    "offline": ("luring",), "dikirim": ("disampaikan",), "mengirim": ("menyampaikan",),
-    "lapor": ("laporan", "menyampaikan"), "rutin": ("periodik", "berkala"), "dana": ("pendanaan",),
-    "biaya": ("pendanaan", "anggaran"), "apbd": ("anggaran pendapatan dan belanja daerah",),
-    "apbn": ("anggaran pendapatan dan belanja negara",),
-    "dikerjakan": ("dilaksanakan", "dilakukan"), "mengerjakan": ("melaksanakan",),
-    # Peraturan BSSN calls the agency "Badan" throughout.
-    "bssn": ("badan",),
-}  # fmt: skip
-
-
 def query_tokens(text: str) -> list[str]:
     """Tokens for a user's question: abbreviations expanded, synonyms added, then as for the index."""
     expanded = expand(text)
-    extra = [s for w in words(expanded) for s in SYNONYMS.get(w, ())]
+    synonyms = load_vocabulary().synonyms  # knowledge/vocabulary/terms.toml
+    extra = [s for w in words(expanded) for s in synonyms.get(w, ())]
     return index_tokens(" ".join([expanded, *extra]))
 
 

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from bot.channels.host import BUTTON_LABELS
-from bot.core.query import find_regulations
+from bot.core.lexicon import Lexicon
 from knowledge.catalog import Catalog
 
 
@@ -273,13 +273,13 @@ def load_file(path: Path, catalog: Catalog) -> list[Case]:
 def _resolve(cites: Cites, catalog: Catalog, path: Path, line: int | None) -> Cites:
     """Regulations by canonical name or alias ("perpres 95"); an unknown one is a file error."""
     names = [r.short_name for r in catalog.regulations if r.short_name]
-    aliases = {a: r.short_name for r in catalog.regulations if r.short_name for a in r.aliases}
+    lexicon = Lexicon.build(names, catalog=catalog)
     refs = []
     for ref in cites.refs:
         entry = catalog.find(ref.regulation)
         name = entry.short_name if entry and entry.short_name else None
         if name is None:
-            mentions = [m.short_name for m in find_regulations(ref.regulation.lower(), names, aliases)]
+            mentions = [m.short_name for m in lexicon.find_regulations(ref.regulation.lower())]
             name = next((m for m in mentions if m), None)
         if name is None:
             known = ", ".join(names)

@@ -1,0 +1,343 @@
+"""What the bot recognises in a question, built from the vocabulary files and from the index.
+
+The index says which regulations exist (their short names and titles) and which words belong to the
+field (the corpus's own vocabulary); knowledge/vocabulary/ says how kinds of regulation are spelled,
+how people write, and the English words for the field's terms. Nothing here names a regulation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.core.text import STOPWORDS, expand, stem
+from knowledge.catalog import Catalog
+from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
+
+# Lower-case words a title's acronym skips: "Sistem Pemerintahan Berbasis Elektronik" is SPBE.
+_ACRONYM_SKIP = frozenset(
+    "dan di dalam atas untuk pada yang serta ke dari oleh terhadap bagi tentang".split()
+)
+_NOMOR = (
+    r"\s*(?:ri\s*)?(?:no\.?|nomor|nomer|nmr)?\s*:?\s*(?P<n>\d{1,4}[a-z]?)\b"
+    r"(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
+)
+_TAHUN = r"(?:\s*(?:/|tahun|th\.?)\s*(?P<y>(?:19|20)\d{2}))?"
+_YEAR = r"\s*(?:tahun\s+)?(?P<y>(?:19|20)\d{2})\b"
+
+
+@dataclass(frozen=True)
+class IndexedRegulation:
+    """A regulation the index holds, with the parts of its name people use."""
+
+    short_name: str
+    kind: str  # the kind's short form ("Perpres", "Perbup")
+    qualifier: str = ""  # region or ministry words, lower case ("batu bara")
+    nomor: str = ""
+    tahun: int | None = None
+    title: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def acronym(self) -> str:
+        """Initials of the title's subject ('SPBE' for '... tentang Sistem Pemerintahan Berbasis Elektronik')."""
+        subject = re.split(r"\btentang\b", self.title, maxsplit=1, flags=re.I)[-1]
+        subject = re.sub(r"\([^)]*\)", " ", subject)
+        return "".join(
+            w[0] for w in re.findall(r"[A-Za-z]+", subject) if w.lower() not in _ACRONYM_SKIP
+        ).upper()
+
+
+@dataclass(frozen=True)
+class RegulationMention:
+    """A regulation named in a question, loosely ('perpres 95'), resolved to the index or not."""
+
+    jenis: str
+    nomor: str
+    tahun: int | None
+    text: str
+    short_name: str | None = None
+    qualifier: str = ""
+
+    @property
+    def display(self) -> str:
+        """How to name it back to the user."""
+        if self.short_name:
+            return self.short_name
+        # Region acronyms read as such: "Perda DKI", "Pergub NTB".
+        qualifier = " ".join(w.upper() if len(w) <= 3 else w.title() for w in self.qualifier.split())
+        head = " ".join(p for p in (self.jenis, qualifier) if p)
+        if not self.nomor:
+            return f"{head} {self.tahun}" if self.tahun else head
+        return f"{head} {self.nomor}/{self.tahun}" if self.tahun else f"{head} {self.nomor}"
+
+
+def _spelling_pattern(spelling: str) -> str:
+    """'permen pan rb' also matches 'permenpan-rb' and 'permen panrb'; 'permen*' matches 'permenkes'."""
+    pattern = r"[\s-]*".join(re.escape(part) for part in spelling.rstrip("*").split())
+    return pattern + r"[a-z]*" if spelling.endswith("*") else pattern
+
+
+def parse_short_name(short_name: str, kinds: Sequence[Kind]) -> IndexedRegulation:
+    """The kind, qualifier, number and year in a short name ('Perbup Batu Bara 81/2021')."""
+    for kind in sorted(kinds, key=lambda k: -len(k.short)):
+        if not short_name.startswith(kind.short + " "):
+            continue
+        rest = short_name[len(kind.short) + 1 :]
+        if not kind.numbered:
+            year = re.fullmatch(r"(?:19|20)\d{2}", rest.strip())
+            if year:
+                return IndexedRegulation(short_name, kind.short, tahun=int(year.group(0)))
+            continue
+        m = re.fullmatch(r"(?:(?P<q>.+?)\s+)?(?P<n>\d+[A-Za-z]?)(?:/(?P<y>(?:19|20)\d{2}))?", rest.strip())
+        if m:
+            return IndexedRegulation(
+                short_name,
+                kind.short,
+                (m.group("q") or "").lower(),
+                m.group("n").lower(),
+                int(m.group("y")) if m.group("y") else None,
+            )
+    return IndexedRegulation(short_name, "")
+
+
+@dataclass
+class Lexicon:
+    """Regulation names, the field's words and the asked attributes, for one state of the index."""
+
+    vocabulary: Vocabulary
+    regulations: tuple[IndexedRegulation, ...] = ()
+    document_frequency: Mapping[str, int] = field(default_factory=dict)
+    documents: int = 0  # passages behind document_frequency
+    newest_year: int | None = None  # the latest year any indexed document was made or reports on
+
+    def __post_init__(self) -> None:
+        self._kind_patterns = [(kind, *self._patterns(kind)) for kind in self.vocabulary.kinds]
+        self._aliases = sorted(
+            ((alias.lower(), r.short_name) for r in self.regulations for alias in r.aliases),
+            key=lambda item: -len(item[0]),
+        )
+        glossary = sorted(self.vocabulary.glossary, key=len, reverse=True)
+        self._glossary_re = (
+            re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(g) for g in glossary) + r")(?![\w-])")
+            if glossary
+            else None
+        )
+        self._english_words = frozenset(w for g in self.vocabulary.glossary for w in g.split())
+
+    @classmethod
+    def build(
+        cls,
+        names: Iterable[str],
+        *,
+        titles: Mapping[str, str] | None = None,
+        catalog: Catalog | None = None,
+        vocabulary: Vocabulary | None = None,
+        document_frequency: Mapping[str, int] | None = None,
+        documents: int = 0,
+    ) -> Lexicon:
+        """A lexicon for the indexed regulations named, with catalog aliases where the catalog has them."""
+        vocabulary = vocabulary or load_vocabulary()
+        titles = titles or {}
+        regulations = []
+        for name in dict.fromkeys(names):
+            parsed = parse_short_name(name, vocabulary.kinds)
+            entry = catalog.get(name) if catalog else None
+            regulations.append(
+                IndexedRegulation(
+                    name,
+                    parsed.kind,
+                    parsed.qualifier,
+                    parsed.nomor,
+                    parsed.tahun,
+                    (entry.title if entry else None) or titles.get(name, ""),
+                    tuple(entry.aliases) if entry else (),
+                )
+            )
+        years = [r.tahun for r in regulations if r.tahun]
+        return cls(
+            vocabulary,
+            tuple(regulations),
+            document_frequency or {},
+            documents,
+            max(years) if years else None,
+        )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Short names of the indexed regulations."""
+        return tuple(r.short_name for r in self.regulations)
+
+    # -- regulations -----------------------------------------------------------------------------
+    def _patterns(self, kind: Kind) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """(numbered or yearly pattern, acronym pattern) for one kind."""
+        spellings = sorted(kind.spellings, key=len, reverse=True)
+        if not spellings:
+            return None, None
+        head = r"\b(?P<sp>" + "|".join(_spelling_pattern(s) for s in spellings) + r")"
+        if not kind.numbered:
+            return re.compile(head + _YEAR), None
+        qualifier = rf"(?P<q>(?:\s+[a-z]+){{0,{kind.qualifier}}}?)" if kind.qualifier else "(?P<q>)"
+        main = re.compile(head + qualifier + _NOMOR + _TAHUN)
+        acronym = None
+        if kind.acronym_titles:
+            stop = "|".join(
+                sorted(STOPWORDS | {"nomor", "no", "nomer", "ri", "tahun", "pasal"}, key=len, reverse=True)
+            )
+            acronym = re.compile(head + rf"\s+(?!(?:{stop})\b)(?P<a>[a-z]{{2,6}})\b(?!\s*\d)")
+        return main, acronym
+
+    def find_regulations(self, text: str) -> list[RegulationMention]:
+        """Regulations a question names, in order of appearance; unresolved ones keep their spelling."""
+        flat = expand(text)
+        found: list[tuple[int, int, int, RegulationMention]] = []  # start, end, specificity, mention
+        for kind, main, acronym in self._kind_patterns:
+            # A spelling with a wildcard ("permen*") is the kind of last resort: "permenpanrb" is PermenPANRB.
+            vague = 1000 if any(s.endswith("*") for s in kind.spellings) else 0
+            for m in main.finditer(flat) if main else ():
+                found.append((m.start(), m.end(), len(m.group("sp")) - vague, self._numbered(kind, m)))
+            for m in acronym.finditer(flat) if acronym else ():
+                mention = self._by_acronym(kind, m)
+                if mention:
+                    found.append((m.start(), m.end(), len(m.group("sp")) - vague, mention))
+            for reg in (r for r in self.regulations if r.kind == kind.short and r.qualifier):
+                # "perbup batu bara" names the one indexed Perbup of Batu Bara without its number.
+                for m in re.finditer(
+                    r"\b(?P<sp>"
+                    + "|".join(map(_spelling_pattern, kind.spellings))
+                    + r")\s+"
+                    + _spelling_pattern(reg.qualifier)
+                    + r"\b",
+                    flat,
+                ):
+                    found.append((m.start(), m.end(), len(m.group("sp")), _resolved(reg, m.group(0))))
+        for alias, short in self._aliases:
+            for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", flat):
+                found.append((m.start(), m.end(), len(alias), RegulationMention("", "", None, alias, short)))
+        # Overlapping matches: the longest wins ("permenpan 59 tahun 2020" over the alias "permenpan 59"),
+        # then the most specific spelling ("peraturan menteri dalam negeri" is a Permendagri, not a
+        # "peraturan menteri" of the "dalam negeri" ministry).
+        found.sort(key=lambda item: (item[0], -(item[1] - item[0]), -item[2]))
+        chosen: list[tuple[int, int, RegulationMention]] = []
+        for start, end, _, mention in found:
+            overlapping = [c for c in chosen if start < c[1] and c[0] < end]
+            if not overlapping:
+                chosen.append((start, end, mention))
+            elif mention.short_name and all(not c[2].short_name for c in overlapping):
+                # A resolved reading beats an unresolved one of the same words.
+                chosen = [c for c in chosen if c not in overlapping] + [(start, end, mention)]
+        chosen.sort(key=lambda item: item[0])
+        out: list[RegulationMention] = []
+        for _, _, mention in chosen:
+            if not any(m.display == mention.display for m in out):
+                out.append(mention)
+        return out
+
+    def _numbered(self, kind: Kind, m: re.Match[str]) -> RegulationMention:
+        if not kind.numbered:
+            year = int(m.group("y"))
+            name = f"{kind.short} {year}"
+            short = name if name in self.names else None
+            return RegulationMention(kind.short, "", year, m.group(0), short)
+        qualifier = " ".join(w for w in m.group("q").split() if w not in STOPWORDS)
+        nomor, tahun = m.group("n"), int(m.group("y")) if m.group("y") else None
+        candidates = [
+            r
+            for r in self.regulations
+            if r.kind == kind.short
+            and r.nomor == nomor
+            and (tahun is None or r.tahun == tahun)
+            and (not qualifier or not r.qualifier or set(qualifier.split()) & set(r.qualifier.split()))
+        ]
+        short = candidates[0].short_name if len(candidates) == 1 else None
+        return RegulationMention(kind.short, nomor, tahun, m.group(0), short, qualifier)
+
+    def _by_acronym(self, kind: Kind, m: re.Match[str]) -> RegulationMention | None:
+        """'perpres spbe' names the indexed Perpres whose title's acronym is SPBE; 'uu ite' one we lack."""
+        word = m.group("a")
+        matching = [r for r in self.regulations if r.kind == kind.short and r.acronym == word.upper()]
+        if len(matching) == 1:
+            return _resolved(matching[0], m.group(0))
+        # An acronym no indexed title has, and no word of the field: a regulation we do not hold.
+        if not matching and not self.frequency(word):
+            return RegulationMention(kind.short, word.upper(), None, m.group(0))
+        return None
+
+    # -- the field's words -----------------------------------------------------------------------
+    def frequency(self, word: str) -> int:
+        """In how many passages a word (or its stem) occurs."""
+        return self.document_frequency.get(word) or self.document_frequency.get(stem(word)) or 0
+
+    def idf(self, word: str) -> float:
+        """Inverse document frequency of a word in the indexed passages; 0 when absent."""
+        df = self.frequency(word)
+        return math.log((self.documents + 1) / (df + 0.5)) if df else 0.0
+
+    def in_field(self, content: Sequence[str]) -> bool:
+        """Whether a question's content words are the corpus's: at least half of them occur in it."""
+        if not content:
+            return False
+        known = sum(1 for w in content if self.frequency(w))
+        return known * 2 >= len(content)
+
+    def is_english(self, text: str) -> bool:
+        """Whether a question is written in English (most of its words are English words we know)."""
+        tokens = re.findall(r"[a-z]+", text.lower())
+        english = {
+            "what",
+            "who",
+            "which",
+            "how",
+            "when",
+            "where",
+            "why",
+            "does",
+            "do",
+            "is",
+            "are",
+            "the",
+            "of",
+            "must",
+            "should",
+            "can",
+            "under",
+            "according",
+            "many",
+            "much",
+            "often",
+            "long",
+        }
+        hits = sum(1 for t in tokens if t in english)
+        return len(tokens) >= 3 and hits >= 2 and hits / len(tokens) >= 0.2
+
+    def translate(self, text: str) -> str:
+        """An English question in the documents' words ('master plan' -> 'rencana induk'); else as is."""
+        return self.gloss(text) if self.is_english(text) else text
+
+    def gloss(self, text: str) -> str:
+        """English words and phrases of the field replaced by the documents' words."""
+        if not self._glossary_re:
+            return text
+        return self._glossary_re.sub(lambda m: self.vocabulary.glossary[m.group(0)], text.lower())
+
+    def attribute(self, flat: str) -> Attribute | None:
+        """What the (expanded, translated) question asks about its subject, if code can tell."""
+        return next((a for a in self.vocabulary.attributes if a.asked.search(flat)), None)
+
+    def later_event(self, flat: str) -> bool:
+        """Whether a question asks about the future or about what happened after the documents."""
+        return any(p.search(flat) for p in (*self.vocabulary.future, *self.vocabulary.since))
+
+    def twins(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """Subjects the regulations treat side by side (instansi pusat / pemerintah daerah)."""
+        return self.vocabulary.twins
+
+    def synonyms(self, word: str) -> tuple[str, ...]:
+        """The regulations' words for a question's word."""
+        return self.vocabulary.synonyms.get(word, ())
+
+
+def _resolved(reg: IndexedRegulation, text: str) -> RegulationMention:
+    return RegulationMention(reg.kind, reg.nomor, reg.tahun, text, reg.short_name, reg.qualifier)

@@ -1,0 +1,144 @@
+"""The field's vocabulary as data: kinds of regulation, chat spellings, synonyms, glossary, asked attributes.
+
+The files live in knowledge/vocabulary/ (TOML). Code holds the mechanisms that use them; what the bot
+recognises is read from here and from the index, so adding a regulation or a term needs no code change.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
+
+
+class VocabularyError(Exception):
+    """A vocabulary file is missing or malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of regulation (jenis): its names in citations, on title pages and in chat."""
+
+    name: str
+    short: str
+    title_form: str
+    spellings: tuple[str, ...] = ()
+    qualifier: int = 0  # words that may stand between the kind and its number (a region, a ministry)
+    acronym_titles: bool = False  # named by its title's acronym ("UU ITE")
+    numbered: bool = True  # False: named by year only (the evaluation reports)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """Something a question asks about its subject (who, when, how many...) and what holds the answer."""
+
+    name: str
+    asked: re.Pattern[str]
+    evidence: re.Pattern[str]
+    required: bool = False
+
+    def holds(self, text: str) -> bool:
+        """Whether a text holds an answer of this kind."""
+        return self.evidence.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything the bot recognises that is not derived from the index."""
+
+    kinds: tuple[Kind, ...] = ()
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    glossary: dict[str, str] = field(default_factory=dict)
+    twins: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    future: tuple[re.Pattern[str], ...] = ()
+    since: tuple[re.Pattern[str], ...] = ()
+    connectors: tuple[str, ...] = ()
+    anaphora: tuple[str, ...] = ()
+    slots: tuple[frozenset[str], ...] = ()
+
+    def kind(self, short: str) -> Kind | None:
+        """A kind by its short form ("Perpres")."""
+        return next((k for k in self.kinds if k.short == short), None)
+
+    def attribute(self, name: str) -> Attribute | None:
+        """An asked attribute by name ("who", "duration")."""
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise VocabularyError(f"Berkas kosakata tidak ditemukan: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise VocabularyError(f"Berkas kosakata {path} tidak valid: {exc}") from exc
+
+
+def _compile(pattern: str, where: str, flags: int = 0) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise VocabularyError(f"Pola tidak valid di {where}: {exc}") from exc
+
+
+def parse_kinds(raw: list[dict], where: str) -> tuple[Kind, ...]:
+    """Kinds from [[kind]] (or a catalog's [[jenis]]) tables."""
+    kinds = []
+    for entry in raw:
+        try:
+            kinds.append(
+                Kind(
+                    name=entry["name"],
+                    short=entry["short"],
+                    title_form=entry["title_form"],
+                    spellings=tuple(s.lower() for s in entry.get("spellings", ())),
+                    qualifier=int(entry.get("qualifier", 0)),
+                    acronym_titles=bool(entry.get("acronym_titles", False)),
+                    numbered=bool(entry.get("numbered", True)),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VocabularyError(f"Jenis regulasi tidak lengkap di {where}: {entry}") from exc
+    return tuple(kinds)
+
+
+@lru_cache(maxsize=8)
+def load_vocabulary(folder: Path | None = None) -> Vocabulary:
+    """Read kinds.toml, terms.toml and attributes.toml from a folder (the shipped one by default)."""
+    folder = folder or DEFAULT_VOCABULARY_DIR
+    kinds_file, terms_file, attributes_file = (
+        folder / n for n in ("kinds.toml", "terms.toml", "attributes.toml")
+    )
+    kinds = parse_kinds(_read(kinds_file).get("kind", []), str(kinds_file))
+    terms = _read(terms_file)
+    twins = tuple((tuple(t.get("left", ())), tuple(t.get("right", ()))) for t in terms.get("twins", []))
+    later = terms.get("later_events", {})
+    dialogue = terms.get("dialogue", {})
+    attributes = tuple(
+        Attribute(
+            name=a["name"],
+            asked=_compile(a["asked"], f"{attributes_file} ({a['name']}.asked)"),
+            evidence=_compile(a["evidence"], f"{attributes_file} ({a['name']}.evidence)", re.I | re.M),
+            required=bool(a.get("required", False)),
+        )
+        for a in _read(attributes_file).get("attribute", [])
+    )
+    return Vocabulary(
+        kinds=kinds,
+        abbreviations={k.lower(): v.lower() for k, v in terms.get("abbreviations", {}).items()},
+        synonyms={k.lower(): tuple(v) for k, v in terms.get("synonyms", {}).items()},
+        glossary={k.lower(): v.lower() for k, v in terms.get("glossary", {}).items()},
+        twins=twins,
+        attributes=attributes,
+        future=tuple(_compile(p, f"{terms_file} (later_events.future)") for p in later.get("future", ())),
+        since=tuple(_compile(p, f"{terms_file} (later_events.since)") for p in later.get("since", ())),
+        connectors=tuple(c.lower() for c in dialogue.get("connectors", ())),
+        anaphora=tuple(a.lower() for a in dialogue.get("anaphora", ())),
+        slots=tuple(frozenset(w.lower() for w in slot) for slot in dialogue.get("slots", ())),
+    )
