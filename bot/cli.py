@@ -515,14 +515,18 @@ def ranker_train(
     cases: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Berkas kasus berlabel (format eval) atau folder kasus dialog; bawaan: dev + pustaka."
+            help="Berkas kasus berlabel (format eval) atau folder kasus dialog; "
+            "bawaan: ../shared/eval/dev.yaml, tests/dialogues, tests/labelled."
         ),
     ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Tulis bobot ke berkas ini.")] = None,
     folds: Annotated[int, typer.Option(min=2, help="Lipatan validasi silang.")] = 5,
     c: Annotated[
         float, typer.Option("--c", min=1e-4, help="Kekuatan regularisasi (C) regresi logistik.")
-    ] = 1.0,
+    ] = 0.1,
+    depth: Annotated[
+        int, typer.Option(min=2, help="Unit teratas (fusi lama) yang dipasangkan saat melatih.")
+    ] = 10,
     seed: Annotated[int, typer.Option(help="Benih acak (pembagian lipatan).")] = 0,
 ) -> None:
     """Latih bobot peringkat dari kasus berlabel dan cetak hasil validasi silang k-lipatan."""
@@ -532,9 +536,9 @@ def ranker_train(
 
     settings = _settings(ctx)
     root = Path(__file__).resolve().parents[1]
-    sources = cases or [
-        p for p in (root.parent / "shared/eval/dev.yaml", root / "tests/dialogues") if p.exists()
-    ]
+    defaults = [root.parent / "shared/eval/dev.yaml", root / "tests/dialogues"]
+    defaults += sorted((root / "tests/labelled").glob("*.yaml"))
+    sources = cases or [p for p in defaults if p.exists()]
     catalog = load_catalog(settings.catalog_path)
     labelled = []
     try:
@@ -545,7 +549,7 @@ def ranker_train(
                 labelled += from_eval_file(source)
         dialogue = build_dialogue(settings)
         ranker, report = train(
-            dialogue, labelled, folds=folds, c=c, seed=seed, sources=[str(s) for s in sources]
+            dialogue, labelled, folds=folds, c=c, depth=depth, seed=seed, sources=[str(s) for s in sources]
         )
     except TrainingError as exc:
         raise UserError(str(exc)) from exc

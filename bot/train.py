@@ -163,26 +163,48 @@ def _rank_metrics(groups: Sequence[Group], ranker: Ranker) -> dict[str, float]:
     return {"hit@1": hits1 / n, "hit@5": hits5 / n, "mrr": reciprocal / n, "n": len(groups)}
 
 
-def fit(groups: Sequence[Group], *, c: float = 1.0, seed: int = 0) -> Ranker:
-    """A logistic model over the groups' candidates, weights on the features' own scale."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
+def _representatives(group: Group) -> list[int]:
+    """Each unit's best candidate by the hand-set score: a unit ranks by its best chunk."""
+    hand = group.features[:, FEATURES.index("hand")]
+    best: dict[tuple[str, str], int] = {}
+    for position, unit in enumerate(group.units):
+        if unit not in best or hand[position] > hand[best[unit]]:
+            best[unit] = position
+    return sorted(best.values(), key=lambda p: -hand[p])
 
-    features = np.vstack([g.features for g in groups])
-    labels = np.concatenate([g.labels for g in groups])
-    if labels.sum() == 0 or labels.sum() == len(labels):
-        raise TrainingError("kasus berlabel tidak memuat kandidat benar dan salah sekaligus")
-    scaler = StandardScaler().fit(features)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
-    model.fit(scaler.transform(features), labels)
-    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
-    weights = model.coef_[0] / scale
-    bias = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scale))
-    return Ranker(tuple(float(w) for w in weights), bias)
+
+def fit(groups: Sequence[Group], *, c: float = 0.1, depth: int = 10, seed: int = 0) -> Ranker:
+    """Pairwise logistic weights: within a search, each gold unit should outrank each other unit.
+
+    Units are represented by their best chunk, among the `depth` best units of the hand-set fusion (the
+    hard negatives); every search weighs the same however many pairs it has.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    differences: list[np.ndarray] = []
+    weights: list[float] = []
+    for group in groups:
+        top = _representatives(group)[:depth]
+        good = [p for p in top if group.labels[p]]
+        bad = [p for p in top if not group.labels[p]]
+        for p in good:
+            for n in bad:
+                differences.append(group.features[p] - group.features[n])
+                weights.append(1.0 / (len(good) * len(bad)))
+    if not differences:
+        raise TrainingError("tidak ada pasangan kandidat benar dan salah untuk dilatih")
+    pairs = np.asarray(differences)
+    scale = pairs.std(axis=0)
+    scale = np.where(scale == 0, 1.0, scale)
+    both = np.vstack([pairs / scale, -pairs / scale])
+    labels = np.r_[np.ones(len(pairs)), np.zeros(len(pairs))]
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000, random_state=seed)
+    model.fit(both, labels, sample_weight=np.r_[weights, weights] * len(groups))
+    return Ranker(tuple(float(w) for w in model.coef_[0] / scale), 0.0)
 
 
 def cross_validate(
-    groups: Sequence[Group], *, folds: int = 5, c: float = 1.0, seed: int = 0
+    groups: Sequence[Group], *, folds: int = 5, c: float = 0.1, depth: int = 10, seed: int = 0
 ) -> dict[str, dict[str, float]]:
     """Hand-set fusion vs learned weights on k folds split by case (each fold scored when held out)."""
     cases = sorted({g.case_id for g in groups})
@@ -194,7 +216,7 @@ def cross_validate(
         test = [g for g in groups if fold_of[g.case_id] == fold]
         if not test or not train:
             continue
-        learned = fit(train, c=c, seed=seed)
+        learned = fit(train, c=c, depth=depth, seed=seed)
         held_out["learned"] += [(g, learned) for g in test]
         held_out["hand"] += [(g, hand_ranker()) for g in test]
     report: dict[str, dict[str, float]] = {}
@@ -212,7 +234,8 @@ def train(
     cases: Sequence[LabelledCase],
     *,
     folds: int = 5,
-    c: float = 1.0,
+    c: float = 0.1,
+    depth: int = 10,
     seed: int = 0,
     sources: Sequence[str] = (),
 ) -> tuple[Ranker, dict[str, Any]]:
@@ -220,8 +243,8 @@ def train(
     groups = collect(dialogue, cases)
     if len(groups) < folds * 2:
         raise TrainingError(f"terlalu sedikit pertanyaan berlabel untuk {folds} lipatan: {len(groups)}")
-    cv = cross_validate(groups, folds=folds, c=c, seed=seed)
-    ranker = fit(groups, c=c, seed=seed)
+    cv = cross_validate(groups, folds=folds, c=c, depth=depth, seed=seed)
+    ranker = fit(groups, c=c, depth=depth, seed=seed)
     report = {
         "sources": list(sources),
         "cases": len(cases),
@@ -229,6 +252,7 @@ def train(
         "candidates": int(sum(len(g.labels) for g in groups)),
         "folds": folds,
         "C": c,
+        "depth": depth,
         "seed": seed,
         "cross_validation": cv,
         "training_fit": _rank_metrics(groups, ranker),

@@ -14,7 +14,6 @@ from knowledge.embedders import ModelEmbeddings, make_embedder
 from knowledge.settings import Settings
 from knowledge.store import Store, StoreError
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     )
     ranker_path: Path | None = Field(
         None,
-        description="Ranker weights (JSON from `spbe-bot ranker train`); unset: the shipped knowledge/ranker.json.",
+        description="Ranker weights (JSON from `spbe-bot ranker train`); unset: knowledge/ranker.json.",
     )
     reranker: str | None = Field(
         None,

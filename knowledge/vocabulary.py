@@ -61,6 +61,10 @@ class Vocabulary:
     connectors: tuple[str, ...] = ()
     anaphora: tuple[str, ...] = ()
     slots: tuple[frozenset[str], ...] = ()
+    injection: tuple[re.Pattern[str], ...] = ()
+    filler: frozenset[str] = frozenset()
+    previous_year: tuple[str, ...] = ()
+    next_year: tuple[str, ...] = ()
 
     def kind(self, short: str) -> Kind | None:
         """A kind by its short form ("Perpres")."""
@@ -141,4 +145,10 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         connectors=tuple(c.lower() for c in dialogue.get("connectors", ())),
         anaphora=tuple(a.lower() for a in dialogue.get("anaphora", ())),
         slots=tuple(frozenset(w.lower() for w in slot) for slot in dialogue.get("slots", ())),
+        injection=tuple(
+            _compile(p, f"{terms_file} (injection)") for p in terms.get("injection", {}).get("patterns", ())
+        ),
+        filler=frozenset(w.lower() for w in terms.get("field", {}).get("filler", ())),
+        previous_year=tuple(p.lower() for p in dialogue.get("previous_year", ())),
+        next_year=tuple(p.lower() for p in dialogue.get("next_year", ())),
     )

@@ -20,6 +20,15 @@ from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
 _ACRONYM_SKIP = frozenset(
     "dan di dalam atas untuk pada yang serta ke dari oleh terhadap bagi tentang".split()
 )
+# English function words: with the glossary's English terms they tell an English question apart.
+_ENGLISH_WORDS = frozenset(
+    """
+    what who whom whose which how when where why does do did is are was were be been being the a an of in
+    on at to for from by with and or but not no it its this that these those there their they them must
+    should shall can could may might will would has have had any all each every many much often long
+    under according per than then also if about into between within without after before during
+    """.split()
+)
 _NOMOR = (
     r"\s*(?:ri\s*)?(?:no\.?|nomor|nomer|nmr)?\s*:?\s*(?P<n>\d{1,4}[a-z]?)\b"
     r"(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
@@ -42,7 +51,7 @@ class IndexedRegulation:
 
     @property
     def acronym(self) -> str:
-        """Initials of the title's subject ('SPBE' for '... tentang Sistem Pemerintahan Berbasis Elektronik')."""
+        """Initials of the title's subject: 'SPBE' for 'Sistem Pemerintahan Berbasis Elektronik'."""
         subject = re.split(r"\btentang\b", self.title, maxsplit=1, flags=re.I)[-1]
         subject = re.sub(r"\([^)]*\)", " ", subject)
         return "".join(
@@ -270,47 +279,42 @@ class Lexicon:
         """In how many passages a word (or its stem) occurs."""
         return self.document_frequency.get(word) or self.document_frequency.get(stem(word)) or 0
 
+    def common(self, word: str, share: float = 0.08) -> bool:
+        """Whether a word occurs in more than a share of the passages (too common to name a subject)."""
+        return self.documents > 0 and self.frequency(word) / self.documents > share
+
+    def relative_year(self, flat: str) -> int:
+        """-1 for "tahun sebelumnya", +1 for "tahun berikutnya", 0 when no year is named relatively."""
+        vocabulary = self.vocabulary
+        if any(re.search(rf"\b{re.escape(p)}\b", flat) for p in vocabulary.previous_year):
+            return -1
+        if any(re.search(rf"\b{re.escape(p)}\b", flat) for p in vocabulary.next_year):
+            return 1
+        return 0
+
     def idf(self, word: str) -> float:
         """Inverse document frequency of a word in the indexed passages; 0 when absent."""
         df = self.frequency(word)
         return math.log((self.documents + 1) / (df + 0.5)) if df else 0.0
 
     def in_field(self, content: Sequence[str]) -> bool:
-        """Whether a question's content words are the corpus's: at least half of them occur in it."""
+        """Whether a question's words are the corpus's: at least half of them occur in it (or their synonyms).
+
+        Numbers say nothing about the field ("hitungin 25 x 48"); words the documents say otherwise
+        ("offline" for "luring") count through the synonyms.
+        """
+        content = [w for w in content if not w[0].isdigit()]
         if not content:
             return False
-        known = sum(1 for w in content if self.frequency(w))
+        known = sum(1 for w in content if self.frequency(w) or any(map(self.frequency, self.synonyms(w))))
         return known * 2 >= len(content)
 
     def is_english(self, text: str) -> bool:
-        """Whether a question is written in English (most of its words are English words we know)."""
+        """Whether a question is written in English: most of its words are English function words or
+        the glossary's English terms."""
         tokens = re.findall(r"[a-z]+", text.lower())
-        english = {
-            "what",
-            "who",
-            "which",
-            "how",
-            "when",
-            "where",
-            "why",
-            "does",
-            "do",
-            "is",
-            "are",
-            "the",
-            "of",
-            "must",
-            "should",
-            "can",
-            "under",
-            "according",
-            "many",
-            "much",
-            "often",
-            "long",
-        }
-        hits = sum(1 for t in tokens if t in english)
-        return len(tokens) >= 3 and hits >= 2 and hits / len(tokens) >= 0.2
+        english = sum(1 for t in tokens if t in _ENGLISH_WORDS or t in self._english_words)
+        return len(tokens) >= 3 and english * 2 >= len(tokens)
 
     def translate(self, text: str) -> str:
         """An English question in the documents' words ('master plan' -> 'rencana induk'); else as is."""
@@ -325,6 +329,10 @@ class Lexicon:
     def attribute(self, flat: str) -> Attribute | None:
         """What the (expanded, translated) question asks about its subject, if code can tell."""
         return next((a for a in self.vocabulary.attributes if a.asked.search(flat)), None)
+
+    def injection(self, flat: str) -> bool:
+        """Whether a message tries to change the bot's instructions ("abaikan instruksi sebelumnya")."""
+        return any(p.search(flat) for p in self.vocabulary.injection)
 
     def later_event(self, flat: str) -> bool:
         """Whether a question asks about the future or about what happened after the documents."""

@@ -11,6 +11,7 @@ from bot.core.text import STOPWORDS, content_words, expand
 from knowledge.vocabulary import Attribute
 
 _YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?![\d,])")
+_PERIOD_RE = re.compile(r"\b(?:19|20)\d{2}\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:19|20)\d{2}\b")
 
 _PASAL_RE = re.compile(r"\bpasal\s*(\d{1,3})\b(?:\s*(?:ayat|ay\.?)\s*\(?(\d{1,2})\)?)?")
 _LOOKUP_CUES = re.compile(
@@ -21,14 +22,6 @@ _NEXT_RE = re.compile(r"\bpasal\s+(?:berikut(?:nya)?|selanjutnya|sesudahnya|sete
 _PREVIOUS_RE = re.compile(r"\bpasal\s+(?:sebelumnya|sebelum\s*nya)\b")
 # "sanksinya?", "predikatnya?", "aturannya di mana?": a word with -nya points back at the topic.
 _POSSESSIVE_RE = re.compile(r"\b\w{3,}nya\b")
-
-_INJECTION_RE = re.compile(
-    r"abaikan\s+(?:semua\s+|seluruh\s+)?(?:instruksi|perintah|aturan)|lupakan\s+(?:semua\s+)?(?:instruksi|aturan)|"
-    r"ignore\s+(?:all\s+|any\s+)?(?:previous|prior|above)|disregard\s+(?:all\s+)?(?:previous|prior)|"
-    r"system\s*prompt|prompt\s+sistem|instruksi\s+sistem|konfigurasi\s+rahasia|"
-    r"(?:kamu|anda)\s+(?:bukan|sekarang)\s+(?:lagi\s+)?(?:bot|asisten)|jailbreak|developer\s+mode|"
-    r"mulai\s+sekarang\s+(?:kamu|anda)\s+(?:adalah|bukan|menjadi)|you\s+are\s+now|act\s+as\s+"
-)
 
 _DEFINITION_RES = (
     re.compile(
@@ -128,8 +121,8 @@ def _replace_subject(previous: str, old: tuple[str, ...], new: tuple[str, ...], 
         if bare in heads and bare in subject:
             dropping = True  # the old head goes (the new subject brings its own), with its modifiers
             continue
-        if dropping and bare in subject and bare not in heads:
-            continue
+        if dropping and bare in subject and bare not in heads and not lexicon.common(bare):
+            continue  # a modifier of the old head ("bali" in "provinsi bali"), not a common word ("indeks")
         dropping = dropping and (not bare or bare in STOPWORDS)
         out.append(token)
     return " ".join(out)
@@ -139,27 +132,34 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> tuple[str,
     """(search text, asked attribute, whether it is a follow-up) for a question in its conversation.
 
     A follow-up that names no subject takes the topic's subject ("yang ngelola siapa?"); one that names a
-    new subject and asks nothing of its own keeps the topic's attribute ("kalau untuk pemda?").
+    new subject and asks nothing of its own keeps the topic's attribute ("kalau untuk pemda?"). The
+    topic's year carries over unless the turn names another ("kalau yang 2023?", "tahun sebelumnya?").
     """
     if topic is None or intent.anchored or not intent.leans_back:
         return intent.flat, intent.attribute, False
-    new_years = {str(y) for y in intent.years}
-    previous = topic.query
-    if new_years:  # "kalau yang 2023?" asks the same of another year
-        previous = re.sub(r"(?<![\d,./])(?:19|20)\d{2}(?![\d,])", " ", previous)
-    subject = tuple(w for w in intent.subject if not w.isdigit())
+    years = _YEAR_RE.findall(topic.query)
+    shift = lexicon.relative_year(intent.flat)
+    if intent.years:
+        carried: list[str] = []  # the turn names its own year
+    elif shift and years:
+        carried = [str(int(years[-1]) + shift)]
+    else:
+        carried = years[-1:]
+    relative = {
+        w for p in (*lexicon.vocabulary.previous_year, *lexicon.vocabulary.next_year) for w in p.split()
+    }
+    subject = tuple(w for w in intent.subject if not (shift and w in relative))
     if not subject:
-        query = " ".join([intent.flat, *topic.subject, *(previous.split() if new_years else ())])
-        return (
-            re.sub(r"\s+", " ", query).strip(),
-            intent.attribute or lexicon.vocabulary.attribute(topic.attribute or ""),
-            True,
-        )
-    if intent.attribute is None:
-        query = f"{_replace_subject(previous, topic.subject, subject, lexicon)} {intent.flat}"
-        return re.sub(r"\s+", " ", query).strip(), lexicon.vocabulary.attribute(topic.attribute or ""), True
-    query = f"{intent.flat} {' '.join(topic.subject)}"
-    return re.sub(r"\s+", " ", query).strip(), intent.attribute, True
+        parts = [intent.flat, *topic.subject, *carried]
+        attribute = intent.attribute or lexicon.vocabulary.attribute(topic.attribute or "")
+    elif intent.attribute is None:
+        previous = _replace_subject(_YEAR_RE.sub(" ", topic.query), topic.subject, subject, lexicon)
+        parts = [previous, intent.flat, *carried]
+        attribute = lexicon.vocabulary.attribute(topic.attribute or "")
+    else:
+        parts = [intent.flat, *topic.subject, *carried]
+        attribute = intent.attribute
+    return re.sub(r"\s+", " ", " ".join(parts)).strip(), attribute, True
 
 
 def definition_term(text: str) -> str | None:
@@ -262,10 +262,15 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
     own_words = len(content_words(unnamed))
     lookup = pasal is not None and (bool(_LOOKUP_CUES.search(flat)) or own_words <= 4)
     next_pasal = 1 if _NEXT_RE.search(flat) else (-1 if _PREVIOUS_RE.search(flat) else 0)
-    # "permenpan 59 thn 2020 berlaku mulai kapan?" asks nothing about 2020: the year names the regulation.
-    years = tuple(int(y) for y in _YEAR_RE.findall(unnamed))
+    # "permenpan 59 thn 2020 berlaku mulai kapan?" asks nothing about 2020: the year names the regulation;
+    # "arsitektur nasional 2020-2024" names a period, not a year whose figures are asked for.
+    years = tuple(int(y) for y in _YEAR_RE.findall(_PERIOD_RE.sub(" ", unnamed)))
     attribute = lexicon.attribute(flat)
     subject = _subject(flat, attribute, regulations)
+    if lexicon.relative_year(flat):  # "tahun sebelumnya" names a year, not a subject
+        vocabulary = lexicon.vocabulary
+        relative = {w for p in (*vocabulary.previous_year, *vocabulary.next_year) for w in p.split()}
+        subject = tuple(w for w in subject if w not in relative)
     vocabulary = lexicon.vocabulary
     stripped = re.sub(r"^[^\w]+", "", flat)
     opens = any(re.match(rf"{re.escape(c)}\b", stripped) for c in vocabulary.connectors)
@@ -281,7 +286,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
         ayat=ayat,
         lookup=lookup,
         definition=None if pasal or _PARTS_RE.search(flat) else _defined_term(text, english, lexicon),
-        injection=bool(_INJECTION_RE.search(expand(text))),
+        injection=lexicon.injection(expand(text)),
         next_pasal=next_pasal,
         leans_back=leans_back,
         years=years,

@@ -26,6 +26,7 @@ FEATURES = (
     "dense_gap",  # cosine similarity minus the best one (<= 0)
     "heading_rrf",  # 1 / (20 + rank) among sections whose heading the question names
     "hand",  # the hand-set fusion of earlier versions (RRF with priors), for comparison and as evidence
+    "hand_rank",  # 1 / (1 + rank of the passage's unit under the hand-set fusion)
     "named",  # the passage's regulation is named in the question
     "topic_regulation",  # a follow-up, and the passage's regulation is the conversation's
     "guidance",  # a guide or report (restating the law), not named
@@ -33,6 +34,7 @@ FEATURES = (
     "definition_fact",  # a Pasal 1 definition, for a who/when/where/list question
     "enumerates_list",  # an article that enumerates, for a list question
     "holds_attribute",  # the passage holds the kind of answer asked (who, when, how many...)
+    "holds_near",  # one sentence of it holds that kind of answer beside a topical word of the question
     "unit_holds_attribute",  # its Pasal or section holds it (maybe in another ayat)
     "attribute_missing",  # an attribute is asked and neither the passage nor its unit holds it
     "avoided",  # a follow-up, and the last answers already quoted this ayat
@@ -42,7 +44,9 @@ FEATURES = (
     "place",  # share of the named region or institution's words in the passage
     "coverage",  # IDF-weighted share of the question's words (stems) in the passage
     "rare_coverage",  # share of the question's two rarest words in the passage
+    "heading_coverage",  # IDF-weighted share of the question's words in the passage's heading path
     "article",  # an article (Pasal), not a Lampiran, a report or a guide section
+    "article_rule",  # an article, for a question asking a rule (no year, no figure asked)
     "sibling",  # best hand score of another chunk of the same Pasal / best hand score
     "length",  # log of the passage length, in characters
 )

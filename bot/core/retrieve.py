@@ -191,6 +191,7 @@ class KnowledgeIndex:
             self._word_df: dict[str, int] | None = None
             self._unit_texts: dict[tuple[str, str], str] = {}
             self._passage_stems: dict[int, frozenset[str]] = {}
+            self._heading_stem_cache: dict[int, frozenset[str]] = {}
             self._headings = headings
             self.collection = collection
             self.passages = passages
@@ -393,6 +394,28 @@ class KnowledgeIndex:
             self._unit_texts[passage.key] = text
         return text
 
+    def _heading_stems(self, index: int) -> frozenset[str]:
+        """Stems of a passage's heading path (a table's title names its region or institution)."""
+        found = self._heading_stem_cache.get(index)
+        if found is None:
+            p = self.passages[index]
+            found = frozenset(stem(w) for w in words(" ".join(p.heading_path)) if len(w) > 1)
+            self._heading_stem_cache[index] = found
+        return found
+
+    def _holds_near(self, attribute: Attribute, text: str, topical: frozenset[str]) -> bool:
+        """Whether one sentence of a text holds the asked attribute beside a word of the question.
+
+        "siapa yang menetapkan Peta Rencana?" is answered by the sentence where "ditetapkan oleh" stands
+        with "Peta Rencana", not by any sentence of the Pasal that names an office.
+        """
+        if not topical:
+            return False
+        for sentence in _SENTENCE_RE.split(text):
+            if attribute.holds(sentence) and topical & {stem(w) for w in words(sentence)}:
+                return True
+        return False
+
     def _stems_of(self, index: int) -> frozenset[str]:
         """Stems of a passage's label, heading path and text (cached per index load)."""
         found = self._passage_stems.get(index)
@@ -494,6 +517,10 @@ class KnowledgeIndex:
         best_dense = dense[0][1] if dense else 0.0
         best_fused = max(fused.values(), default=1.0) or 1.0
         best_hand = max(hand.values(), default=1.0) or 1.0
+        # Rank of each unit under the hand-set fusion (its best chunk): its first choice is strong evidence.
+        hand_unit_rank: dict[tuple[str, str], int] = {}
+        for index in sorted(candidates, key=lambda i: -hand[i]):
+            hand_unit_rank.setdefault(self.passages[index].key, len(hand_unit_rank))
         # The question's words as stems, each weighed by how rare it is in the passages.
         terms: dict[str, float] = {}
         for word in content_words(request.text):
@@ -501,6 +528,8 @@ class KnowledgeIndex:
             terms[root] = max(terms.get(root, 0.0), self.idf(word))
         total = sum(terms.values()) or 1.0
         rarest = sorted(terms, key=lambda t: -terms[t])[:2]
+        # The question's words that say what it is about (not the field's everyday words).
+        topical = frozenset(t for t, weight in terms.items() if weight >= _TOPICAL_IDF)
         # A Pasal's best other chunk: an article answering in two ayat is stronger than one in one.
         by_unit: dict[tuple[str, str], list[float]] = defaultdict(list)
         for index, score in fused.items():
@@ -508,6 +537,8 @@ class KnowledgeIndex:
         years = [str(y) for y in request.years]
         place = [w for w in request.place if w]
         attribute = request.attribute
+        # A rule is asked (not a figure or a year's result): the law's own article should answer it.
+        figure = attribute is not None and attribute.name == "figure"
         preferred = set(request.prefer)
         topic = set(request.topic)
         avoided = set(request.avoid)
@@ -521,6 +552,7 @@ class KnowledgeIndex:
             haystack = f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}".lower()
             holds = bool(attribute and attribute.holds(p.text))
             unit_holds = bool(attribute and (holds or attribute.holds(self._unit_text(p))))
+            near = bool(holds and attribute and self._holds_near(attribute, p.text, topical))
             unit_scores = sorted(by_unit[p.key], reverse=True)
             own = fused[index]
             others = [s for s in unit_scores if s != own] or unit_scores[1:]
@@ -533,6 +565,7 @@ class KnowledgeIndex:
                     (dense_sim[index] - best_dense) if index in dense_sim else -0.2,
                     1.0 / (self.rrf_k + heading_rank[index] + 1) if index in heading_rank else 0.0,
                     hand[index] / best_hand,
+                    1.0 / (1 + hand_unit_rank[p.key]),
                     float(regulation in preferred),
                     float(regulation in topic and regulation not in preferred),
                     float(regulation in self._guidance and regulation not in preferred),
@@ -540,6 +573,7 @@ class KnowledgeIndex:
                     float(index in self._defining and request.fact_question),
                     float(index in self._enumerating and request.list_question),
                     float(holds),
+                    float(near),
                     float(unit_holds),
                     float(attribute is not None and not unit_holds),
                     float((*p.key, None) in avoided or (*p.key, p.citation.part) in avoided),
@@ -549,7 +583,9 @@ class KnowledgeIndex:
                     sum(1 for w in place if w in haystack) / len(place) if place else 0.0,
                     sum(weight for t, weight in terms.items() if t in stems) / total,
                     sum(1 for t in rarest if t in stems) / len(rarest) if rarest else 0.0,
+                    sum(weight for t, weight in terms.items() if t in self._heading_stems(index)) / total,
                     float(article),
+                    float(article and not years and not figure),
                     (others[0] / best_fused) if others else 0.0,
                     math.log1p(len(p.text)) / 10,
                 )
@@ -563,6 +599,10 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+# Sentences, ayat and list items: the unit inside which an answer stands beside what it answers.
+_SENTENCE_RE = re.compile(r"(?<=[.;:])\s+|\n")
+# Words rarer than this (inverse document frequency) say what a question is about (~<10% of passages).
+_TOPICAL_IDF = 2.3
 # A passage that enumerates: "a. ...; b. ..." on its own lines, or "terdiri atas:" / "meliputi:".
 _ENUMERATION_RE = re.compile(r"(?m)^\s*b\.\s|\b(?:terdiri\s+atas|meliputi|memuat)\s*:")
 _IN_FORCE_RE = re.compile(r"mulai\s+berlaku\s+pada\s+ta\w+", re.IGNORECASE)  # OCR: "tanegal"
