@@ -241,9 +241,9 @@ def test_follow_up_swaps_the_twin():
             "kalau kota denpasar?",
             ["denpasar", "2024"],
             ["bali"],
-            None,
+            "figure",
         ),
-        ("indeks spbe provinsi bali 2024 berapa?", "kalau yang 2023?", ["bali", "2023"], ["2024"], None),
+        ("indeks spbe provinsi bali 2024 berapa?", "kalau yang 2023?", ["bali", "2023"], ["2024"], "figure"),
         (
             "yang koordinir domain arsitektur keamanan itu siapa?",
             "kalau domain data dan informasi?",
@@ -382,10 +382,8 @@ def test_the_kinds_held_are_not_mistaken_for_other_ministries():
         ("berapa jumlah instansi yang dievaluasi tahun 2022?", []),
     ],
 )
-def test_the_place_a_figure_belongs_to(question, words):
-    from bot.core.answer import place_words
-
-    assert place_words(question) == words
+def test_the_place_a_figure_belongs_to(dialogue_factory, question, words):
+    assert dialogue_factory().responder.lexicon.place_words(question) == words
 
 
 def test_guidance_and_reports_are_marked_unless_named(dialogue_factory):
@@ -515,3 +513,76 @@ def test_what_counts_as_holding_that_fact(kind, text, expected):
     from bot.core.answer import holds
 
     assert holds(kind, text) is expected
+
+
+# -- questions nobody tuned for: follow-up chains, English, later events ------------------------------
+
+
+def _cited(answer) -> list[str]:
+    return [c.label() for c in answer.citations]
+
+
+def test_a_four_turn_chain_keeps_the_place_and_changes_the_year(default_dialogue):
+    dialogue = default_dialogue
+    first = dialogue.ask("r", "indeks spbe provinsi bali tahun 2024 berapa?")
+    assert "Laporan Evaluasi SPBE 2024" in _cited(first)[0] and "Bali" in _cited(first)[0]
+    second = dialogue.ask("r", "predikatnya?")  # no subject: the place and the year stay
+    assert "Laporan Evaluasi SPBE 2024" in _cited(second)[0] and "Bali" in _cited(second)[0]
+    third = dialogue.ask("r", "kalau tahun sebelumnya?")  # the year changes, relative to the topic's
+    assert "Laporan Evaluasi SPBE 2023" in _cited(third)[0] and "Bali" in _cited(third)[0], _cited(third)
+    fourth = dialogue.ask("r", "kalau provinsi jawa timur?")  # the place changes, the year stays
+    assert "Laporan Evaluasi SPBE 2023" in _cited(fourth)[0] and "Jawa Timur" in _cited(fourth)[0], _cited(
+        fourth
+    )
+
+
+def test_a_chain_asks_new_things_of_the_same_subject(default_dialogue):
+    dialogue = default_dialogue
+    first = dialogue.ask("s", "apa itu peta rencana spbe nasional?")
+    assert _cited(first)[0].startswith("Perpres 95/2018 Pasal 1 angka")
+    second = dialogue.ask("s", "disusun oleh siapa?")  # the subject stays; who is asked
+    assert not second.refused and second.citations[0].pasal != "1", _cited(second)
+    assert "menteri" in second.text.lower()
+    third = dialogue.ask("s", "jangka waktunya berapa tahun?")
+    assert not third.refused and "5 (lima) tahun" in third.text, third.text[:300]
+
+
+@pytest.mark.parametrize(
+    ("english", "indonesian"),
+    [
+        (
+            "how often must the national SPBE master plan be reviewed?",
+            "rencana induk spbe nasional direviu berapa tahun sekali?",
+        ),
+        ("who chairs the national SPBE coordination team?", "siapa ketua tim koordinasi spbe nasional?"),
+        ("what is an SPBE architecture?", "apa itu arsitektur spbe?"),
+        (
+            "which ministry sets the interoperability standard for data and information?",
+            "standar interoperabilitas data dan informasi ditetapkan oleh menteri apa?",
+        ),
+    ],
+)
+def test_english_questions_reach_their_indonesian_twins_passage(default_dialogue, english, indonesian):
+    asked = default_dialogue.ask("en", english)
+    twin = default_dialogue.ask("id", indonesian)
+    assert not asked.refused and not twin.refused
+    assert asked.passages[0].key == twin.passages[0].key, (asked.passages[0].key, twin.passages[0].key)
+    assert asked.citations[0].regulation == twin.citations[0].regulation
+    assert "Sumber:" in asked.text  # the reply stays in Indonesian
+    assert "Berikut ketentuan" in asked.text or "Menurut" in asked.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "berapa kali perpres 95 sudah direvisi sejak 2018?",
+        "indeks spbe nasional tahun 2026 berapa?",
+        "apa yang akan berubah dari aturan spbe tahun depan?",
+        "is Perpres 95/2018 still in force today?",
+        "permenpan 59/2020 sekarang masih berlaku gak?",
+    ],
+)
+def test_questions_about_later_events_are_refused_with_what_is_held(default_dialogue, question):
+    answer = default_dialogue.ask("later", question)
+    assert answer.refused and not answer.citations
+    assert "tahun 2024" in answer.text and "Perpres 95/2018" in answer.text

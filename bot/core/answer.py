@@ -47,6 +47,8 @@ _INCUMBENT_RE = re.compile(
 
 # Chat words that name no topic ("brp banyak instansi yg ikut evaluasi 2024?"): rare in the documents,
 # so they would pass for the topic when a year must be found beside the topic's rarest words.
+# Passages searched for the evidence a year-specific question needs (more than are shown).
+_EVIDENCE_DEPTH = 20
 # A word in more than this share of the passages is too common to tie a year to a topic.
 _COMMON_SHARE = 0.08
 
@@ -146,7 +148,13 @@ class Responder:
                 f"Maaf, {names} belum ada dalam basis pengetahuan saya, jadi saya tidak dapat mengutip "
                 f"isinya. Regulasi yang saya kenal: {', '.join(self.index.regulations)}.",
             )
-        if intent.next_pasal and context.last_pasal:
+        if intent.next_pasal:
+            if not context.last_pasal:
+                return refusal(
+                    "not_found",
+                    "Belum ada pasal yang saya kutip dalam percakapan ini, jadi saya tidak tahu pasal mana "
+                    "yang Anda maksud. Sebutkan nomor pasal dan regulasinya (mis. isi pasal 40 perpres 95).",
+                )
             regulation, number = context.last_pasal
             return self.pasal(regulation, number + intent.next_pasal, None)
         if intent.pasal is not None and intent.lookup:
@@ -195,10 +203,10 @@ class Responder:
             fact_question=fact_question or list_question,
             list_question=list_question,
             years=intent.years,
-            place=tuple(place_words(query)),
+            place=tuple(self.lexicon.place_words(query)),
             definitions=0.5 if fact_question or list_question else 1.0,
             lists=self.list_boost if list_question else 1.0,
-            k=self.top_k,
+            k=max(self.top_k, _EVIDENCE_DEPTH),
         )
         ranking = self.index.rank(request)
         if self.on_search:
@@ -221,10 +229,15 @@ class Responder:
                 "insufficient",
                 "Maaf, saya tidak menemukan ketentuan yang menjawab pertanyaan itu dalam regulasi dan "
                 "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
-                passages,
+                passages[: self.top_k],
             )
         answer = self._compose(query, answering, intent.known)
-        return replace(answer, query=query, topic=self._topic(query, intent, attribute, context, follow_up))
+        return replace(
+            answer,
+            passages=answer.passages[: self.top_k],
+            query=query,
+            topic=self._topic(query, intent, attribute, context, follow_up),
+        )
 
     def _topic(
         self, query: str, intent: Intent, attribute: Attribute | None, context: Context, follow_up: bool
@@ -302,15 +315,15 @@ class Responder:
             and not w[0].isdigit()
             and self.index.idf(w) > 0
         ]
-        rarest = sorted(specific, key=self.index.idf, reverse=True)[:2]
+        rarest = sorted(specific, key=self.index.idf, reverse=True)[:3]
         # A named region or institution ("kabupaten Banyuwangi", "provinsi Bali") is what the figure
         # belongs to: its name must be there with the year, not just "kabupaten".
-        place = place_words(query)
+        place = self.lexicon.place_words(query)
         holding: list[Passage] = []
         for year in intent.years:
             found = [
                 p
-                for p in passages[:10]
+                for p in passages[:_EVIDENCE_DEPTH]
                 if str(year) in f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}"
                 and (
                     all(_contains(p, w) for w in place)
@@ -474,32 +487,6 @@ def _unit_label(chosen: Sequence[Passage]) -> str:
     if len(chosen) == 1 or not (first.citation.pasal or "").isdigit():
         return first.citation.label()
     return replace(first.citation, part=None).label()
-
-
-# "kabupaten banyuwangi", "pemerintah provinsi jawa barat", "kementerian keuangan": the name after the kind.
-_PLACE_RE = re.compile(
-    r"\b(?:kabupaten|kab|kota|provinsi|prov|pemprov|pemkab|pemkot|kementerian|kemen|badan|lembaga)\b\.?"
-    r"((?:\s+[a-z]+){1,3})"
-)
-_PLACE_END = frozenset(
-    """
-    tahun thn th berapa brp berapakah indeks nilai skor spbe dapat dapet dapatnya predikat di pada yang yg
-    itu ini dan untuk buat hasil evaluasi kategori gimana bagaimana apa mana se seluruh semua tertinggi
-    terendah rata rata-rata dalam dari kabupaten kab kota provinsi prov pemerintah daerah pusat instansi
-    paling lebih sangat kurang cukup baik saja aja mendapat meraih memperoleh
-    """.split()
-)
-
-
-def place_words(text: str) -> list[str]:
-    """The words naming a region or institution in a question ("banyuwangi"; "jawa", "barat")."""
-    words: list[str] = []
-    for match in _PLACE_RE.finditer(expand(text)):
-        for word in match.group(1).split():
-            if word in _PLACE_END:
-                break
-            words.append(word)
-    return list(dict.fromkeys(words))
 
 
 def _led_by(leader: Passage, passages: list[Passage]) -> list[Passage]:

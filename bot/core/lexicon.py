@@ -20,6 +20,8 @@ from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
 _ACRONYM_SKIP = frozenset(
     "dan di dalam atas untuk pada yang serta ke dari oleh terhadap bagi tentang".split()
 )
+# Passages a word must occur in to count as one of the field's words.
+_FIELD_FREQUENCY = 3
 # English function words: with the glossary's English terms they tell an English question apart.
 _ENGLISH_WORDS = frozenset(
     """
@@ -162,7 +164,8 @@ class Lexicon:
                     parsed.nomor,
                     parsed.tahun,
                     (entry.title if entry else None) or titles.get(name, ""),
-                    tuple(entry.aliases) if entry else (),
+                    # Its own short name always names it, whatever its kind ("Perkades Sukamaju 3/2020").
+                    (name.lower(), *(entry.aliases if entry else ())),
                 )
             )
         years = [r.tahun for r in regulations if r.tahun]
@@ -298,16 +301,48 @@ class Lexicon:
         return math.log((self.documents + 1) / (df + 0.5)) if df else 0.0
 
     def in_field(self, content: Sequence[str]) -> bool:
-        """Whether a question's words are the corpus's: at least half of them occur in it (or their synonyms).
+        """Whether a question's words are the corpus's: at least half of them (or their synonyms) are.
 
-        Numbers say nothing about the field ("hitungin 25 x 48"); words the documents say otherwise
-        ("offline" for "luring") count through the synonyms.
+        Numbers and single letters say nothing about the field ("hitungin 25 x 48"); words the documents
+        say otherwise ("offline" for "luring") count through the synonyms.
         """
-        content = [w for w in content if not w[0].isdigit()]
+        content = [w for w in content if not w[0].isdigit() and len(w) > 1]
         if not content:
             return False
-        known = sum(1 for w in content if self.frequency(w) or any(map(self.frequency, self.synonyms(w))))
+        # A word the documents use only once or twice ("main", "gaji") is a coincidence, not the field's.
+        known = sum(
+            1 for w in content if max(self.frequency(x) for x in (w, *self.synonyms(w))) >= _FIELD_FREQUENCY
+        )
         return known * 2 >= len(content)
+
+    def place_words(self, text: str) -> list[str]:
+        """The words naming a region or institution ("banyuwangi"; "jawa", "barat"; "statistik").
+
+        A name follows a head of the first slot in terms.toml (provinsi, kabupaten, kota, kementerian,
+        badan...); the field's common words ("pusat", "indeks") and chat words are skipped, and a word the
+        documents never use is kept when it opens the name (its figure must then be refused) and ends it
+        otherwise (chat goes on after names).
+        """
+        heads = self.vocabulary.slots[0] if self.vocabulary.slots else frozenset()
+        tokens = re.findall(r"[a-z0-9]+", expand(text))
+        found: list[str] = []
+        for position, token in enumerate(tokens):
+            if token not in heads:
+                continue
+            for offset, word in enumerate(tokens[position + 1 : position + 5]):
+                if word in heads or word[0].isdigit() or word in STOPWORDS or word in self.vocabulary.filler:
+                    break
+                if self.attribute(word):
+                    break  # what is asked ("nilai") ends the name
+                if not self.frequency(word):
+                    # A name no document has ("kabupaten sleman") must still be found, so that its figure
+                    # is refused; after the name's first word, such a word is chat ("madiun mau ...").
+                    if offset == 0:
+                        found.append(word)
+                    break
+                if not self.common(word):
+                    found.append(word)
+        return list(dict.fromkeys(found))
 
     def is_english(self, text: str) -> bool:
         """Whether a question is written in English: most of its words are English function words or

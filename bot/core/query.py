@@ -156,8 +156,9 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> tuple[str,
         previous = _replace_subject(_YEAR_RE.sub(" ", topic.query), topic.subject, subject, lexicon)
         parts = [previous, intent.flat, *carried]
         attribute = lexicon.vocabulary.attribute(topic.attribute or "")
-    else:
-        parts = [intent.flat, *topic.subject, *carried]
+    else:  # a new subject with a question of its own: the old subject's twin or slot-mate goes
+        kept = _replace_subject(" ".join(topic.subject), topic.subject, subject, lexicon)
+        parts = [intent.flat, kept, *carried]
         attribute = intent.attribute
     return re.sub(r"\s+", " ", " ".join(parts)).strip(), attribute, True
 

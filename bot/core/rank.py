@@ -39,8 +39,7 @@ FEATURES = (
     "attribute_missing",  # an attribute is asked and neither the passage nor its unit holds it
     "avoided",  # a follow-up, and the last answers already quoted this ayat
     "last_unit",  # a follow-up, and the passage belongs to the Pasal or section the last answer cited
-    "year",  # a year the question asks about appears in the passage
-    "year_missing",  # the question asks about a year and the passage does not have it
+    "year",  # a year the question asks about appears in the passage's text or headings
     "place",  # share of the named region or institution's words in the passage
     "coverage",  # IDF-weighted share of the question's words (stems) in the passage
     "rare_coverage",  # share of the question's two rarest words in the passage

@@ -192,6 +192,9 @@ class KnowledgeIndex:
             self._unit_texts: dict[tuple[str, str], str] = {}
             self._passage_stems: dict[int, frozenset[str]] = {}
             self._heading_stem_cache: dict[int, frozenset[str]] = {}
+            self._holding: dict[tuple[str, int], bool] = {}
+            self._unit_holding: dict[tuple[str, tuple[str, str]], bool] = {}
+            self._sentences: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
             self._headings = headings
             self.collection = collection
             self.passages = passages
@@ -403,18 +406,38 @@ class KnowledgeIndex:
             self._heading_stem_cache[index] = found
         return found
 
-    def _holds_near(self, attribute: Attribute, text: str, topical: frozenset[str]) -> bool:
-        """Whether one sentence of a text holds the asked attribute beside a word of the question.
+    def _holds(self, attribute: Attribute, index: int) -> bool:
+        """Whether a passage holds the kind of answer asked (cached per index load)."""
+        key = (attribute.name, index)
+        found = self._holding.get(key)
+        if found is None:
+            found = self._holding[key] = attribute.holds(self.passages[index].text)
+        return found
+
+    def _unit_holds(self, attribute: Attribute, passage: Passage) -> bool:
+        """Whether a passage's Pasal or section holds the kind of answer asked (cached per index load)."""
+        key = (attribute.name, passage.key)
+        found = self._unit_holding.get(key)
+        if found is None:
+            found = self._unit_holding[key] = attribute.holds(self._unit_text(passage))
+        return found
+
+    def _holds_near(self, attribute: Attribute, index: int, topical: frozenset[str]) -> bool:
+        """Whether one sentence of a passage holds the asked attribute beside a word of the question.
 
         "siapa yang menetapkan Peta Rencana?" is answered by the sentence where "ditetapkan oleh" stands
         with "Peta Rencana", not by any sentence of the Pasal that names an office.
         """
         if not topical:
             return False
-        for sentence in _SENTENCE_RE.split(text):
-            if attribute.holds(sentence) and topical & {stem(w) for w in words(sentence)}:
-                return True
-        return False
+        sentences = self._sentences.get(index)
+        if sentences is None:
+            sentences = self._sentences[index] = tuple(
+                (sentence, frozenset(stem(w) for w in words(sentence)))
+                for sentence in _SENTENCE_RE.split(self.passages[index].text)
+                if sentence.strip()
+            )
+        return any(topical & stems and attribute.holds(sentence) for sentence, stems in sentences)
 
     def _stems_of(self, index: int) -> frozenset[str]:
         """Stems of a passage's label, heading path and text (cached per index load)."""
@@ -550,13 +573,15 @@ class KnowledgeIndex:
             article = (p.citation.pasal or "").isdigit()
             stems = self._stems_of(index)
             haystack = f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}".lower()
-            holds = bool(attribute and attribute.holds(p.text))
-            unit_holds = bool(attribute and (holds or attribute.holds(self._unit_text(p))))
-            near = bool(holds and attribute and self._holds_near(attribute, p.text, topical))
+            holds = bool(attribute and self._holds(attribute, index))
+            unit_holds = bool(attribute and (holds or self._unit_holds(attribute, p)))
+            near = bool(holds and attribute and self._holds_near(attribute, index, topical))
             unit_scores = sorted(by_unit[p.key], reverse=True)
             own = fused[index]
             others = [s for s in unit_scores if s != own] or unit_scores[1:]
-            in_year = bool(years) and any(y in haystack for y in years)
+            # The year in the passage's own words or headings (a report's name carries its year everywhere).
+            own_words = f"{' '.join(p.heading_path)} {p.text}"
+            in_year = bool(years) and any(y in own_words for y in years)
             rows.append(
                 (
                     1.0 / (self.rrf_k + lexical_rank[index] + 1) if index in lexical_rank else 0.0,
@@ -579,7 +604,6 @@ class KnowledgeIndex:
                     float((*p.key, None) in avoided or (*p.key, p.citation.part) in avoided),
                     float(p.key in last_units),
                     float(in_year),
-                    float(bool(years) and not in_year),
                     sum(1 for w in place if w in haystack) / len(place) if place else 0.0,
                     sum(weight for t, weight in terms.items() if t in stems) / total,
                     sum(1 for t in rarest if t in stems) / len(rarest) if rarest else 0.0,
