@@ -63,6 +63,8 @@ class Vocabulary:
     slots: tuple[frozenset[str], ...] = ()
     injection: tuple[re.Pattern[str], ...] = ()
     filler: frozenset[str] = frozenset()
+    unstemmed: frozenset[str] = frozenset()
+    incumbent: tuple[re.Pattern[str], ...] = ()
     previous_year: tuple[str, ...] = ()
     next_year: tuple[str, ...] = ()
 
@@ -149,6 +151,10 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
             _compile(p, f"{terms_file} (injection)") for p in terms.get("injection", {}).get("patterns", ())
         ),
         filler=frozenset(w.lower() for w in terms.get("field", {}).get("filler", ())),
+        unstemmed=frozenset(w.lower() for w in terms.get("stemming", {}).get("keep", ())),
+        incumbent=tuple(
+            _compile(p, f"{terms_file} (later_events.incumbent)") for p in later.get("incumbent", ())
+        ),
         previous_year=tuple(p.lower() for p in dialogue.get("previous_year", ())),
         next_year=tuple(p.lower() for p in dialogue.get("next_year", ())),
     )

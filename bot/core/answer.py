@@ -20,10 +20,8 @@ from knowledge.vocabulary import Attribute, load_vocabulary
 
 logger = logging.getLogger(__name__)
 
-# Who, when and where are never answered by a definition; "berapa" can be (a definition that lists).
-_FACT_QUESTION_RE = re.compile(r"\b(?:siapa|kapan|dimana|mana)\b")
-# "komponennya apa saja?", "instansi mana aja?": the law answers with a list.
-_LIST_QUESTION_RE = re.compile(r"\b(?:apa|mana|siapa)(?:-\w+)?\s+(?:saja|aja)\b|\bsebutkan\b")
+# Attributes a definition never answers ("ditetapkan sama siapa?" asks a fact: Pasal 1 only names it).
+_FACTS = frozenset({"who", "time", "where_regulated", "list"})
 
 
 def asked_kind(question: str) -> str | None:
@@ -38,12 +36,6 @@ def holds(kind: str, text: str) -> bool:
     attribute = load_vocabulary().attribute(kind)
     return attribute is not None and attribute.holds(text)
 
-
-# Who holds an office now is news, not law: regulations name offices ("Menteri"), never today's holder.
-_INCUMBENT_RE = re.compile(
-    r"\bsiapa\b.*\b(?:sekarang|saat ini|kini|menjabat)\b|\b(?:sekarang|saat ini|kini)\b.*\bsiapa\b|"
-    r"\bnama\s+(?:menteri|kepala|ketua|direktur|deputi|sekretaris|presiden|gubernur|bupati|wali\s*kota)\b"
-)
 
 # Chat words that name no topic ("brp banyak instansi yg ikut evaluasi 2024?"): rare in the documents,
 # so they would pass for the topic when a year must be found beside the topic's rarest words.
@@ -170,7 +162,7 @@ class Responder:
                 "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT,
             )
         # "evaluasi SPBE 2023" points at that year's report when the knowledge base holds one.
-        reports = tuple(r for y in intent.years for r in self.index.regulations if r.endswith(f"SPBE {y}"))
+        reports = tuple(r for y in intent.years for r in self.lexicon.yearly(y))
         prefer = (*intent.known, *reports)
         topic = context.regulations[:1] if follow_up and not intent.known else ()
         if intent.in_force and not follow_up:
@@ -189,9 +181,11 @@ class Responder:
             if found:
                 return self._topical(self._definition(found), intent.flat, intent)
         flat = query
-        # "ditetapkan sama siapa?" asks for a fact: the Pasal 1 definition of its subject only names it.
-        fact_question = bool(_FACT_QUESTION_RE.search(flat))
-        list_question = bool(_LIST_QUESTION_RE.search(flat))
+        # "ditetapkan sama siapa?" asks for a fact: the Pasal 1 definition of its subject only names it;
+        # "apa saja?" asks for a list, which an article enumerates.
+        listing = self.lexicon.vocabulary.attribute("list")
+        list_question = bool(listing and listing.asked.search(flat))
+        fact_question = list_question or bool(attribute and attribute.name in _FACTS)
         request = SearchRequest(
             query,
             dense_text=text if intent.english and not follow_up else query,
@@ -272,7 +266,7 @@ class Responder:
         self, flat: str, attribute: Attribute | None, passages: list[Passage]
     ) -> list[Passage]:
         """Passages led by one whose unit holds the kind of fact asked for; [] when none of the top do."""
-        if _INCUMBENT_RE.search(flat):
+        if any(p.search(flat) for p in self.lexicon.vocabulary.incumbent):
             logger.info("refusing: the question asks who holds an office now")
             return []
         if attribute is None or not attribute.required:
@@ -321,6 +315,10 @@ class Responder:
         place = self.lexicon.place_words(query)
         holding: list[Passage] = []
         for year in intent.years:
+            # A year with its own report needs no more than the ranking found: the report is about that
+            # year. Otherwise the year must stand beside the question's rarest words, for a year can
+            # appear anywhere (a series of national figures) without the asked topic.
+            reported = bool(self.lexicon.yearly(year))
             found = [
                 p
                 for p in passages[:_EVIDENCE_DEPTH]
@@ -328,11 +326,11 @@ class Responder:
                 and (
                     all(_contains(p, w) for w in place)
                     if place
-                    else not rarest or any(_contains(p, w) for w in rarest)
+                    else reported or not rarest or any(_contains(p, w) for w in rarest)
                 )
             ]
             if not found:
-                logger.info("refusing: year %s not in the evidence with %s", year, rarest)
+                logger.info("refusing: year %s not in the evidence with %s", year, place or rarest)
                 return []
             holding += found
         if not place:  # the topic words only vouch that some passage fits; ranking still picks the leader

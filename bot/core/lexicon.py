@@ -277,6 +277,11 @@ class Lexicon:
             return RegulationMention(kind.short, word.upper(), None, m.group(0))
         return None
 
+    def yearly(self, year: int) -> tuple[str, ...]:
+        """Indexed documents named by a year (an evaluation report), for that year."""
+        unnumbered = {k.short for k in self.vocabulary.kinds if not k.numbered}
+        return tuple(r.short_name for r in self.regulations if r.kind in unnumbered and r.tahun == year)
+
     # -- the field's words -----------------------------------------------------------------------
     def frequency(self, word: str) -> int:
         """In how many passages a word (or its stem) occurs."""

@@ -48,10 +48,8 @@ _DEFINED_RE = re.compile(
 
 
 _HEADING_NUMBER_RE = re.compile(r"^(?:BAB\s+[IVXL]+\s+|[A-Z]\.\s+|\d+(?:\.\s?\d+)*\.?\s+|Tabel\s+\d+\.\s+)")
-# Heading words too common to tell sections apart.
-_GENERIC_HEADING = frozenset(
-    {"spbe", "sistem", "pemerintahan", "berbasis", "elektronik", "dan", "di", "pada", "dalam"}
-)
+# Heading words in more than this share of the passages are too common to tell sections apart.
+_COMMON_HEADING_SHARE = 0.08
 
 
 @dataclass(frozen=True)
@@ -182,13 +180,18 @@ class KnowledgeIndex:
                     definitions.append((_term_key(m.group("term")), p.index))
                     if m.group("alias"):
                         definitions.append((_term_key(m.group("alias")), p.index))
+        frequency = _document_frequency(passages)
+        common = len(passages) * _COMMON_HEADING_SHARE
         headings = []
         for p in passages:
             if p.heading_path and not (p.citation.pasal or "").isdigit():
                 words_ = {stem(w) for w in words(_HEADING_NUMBER_RE.sub("", p.heading_path[-1]))}
-                headings.append((p.index, frozenset(w for w in words_ - _GENERIC_HEADING if len(w) > 1)))
+                specific = (
+                    w for w in words_ if len(w) > 1 and w not in STOPWORDS and frequency.get(w, 0) <= common
+                )
+                headings.append((p.index, frozenset(specific)))
         with self._lock:
-            self._word_df: dict[str, int] | None = None
+            self._word_df: dict[str, int] | None = frequency
             self._unit_texts: dict[tuple[str, str], str] = {}
             self._passage_stems: dict[int, frozenset[str]] = {}
             self._heading_stem_cache: dict[int, frozenset[str]] = {}
@@ -347,14 +350,7 @@ class KnowledgeIndex:
     def document_frequency(self) -> dict[str, int]:
         """In how many passages each word (and each stem) occurs; counted once per index load (~0.1 s)."""
         if self._word_df is None:
-            counts: dict[str, int] = defaultdict(int)
-            for p in self.passages:
-                for token in set(re.findall(r"[a-z0-9]+", p.text.lower())):
-                    counts[token] += 1
-                    root = stem(token)
-                    if root != token:
-                        counts[root] += 1
-            self._word_df = dict(counts)
+            self._word_df = _document_frequency(self.passages)
         return self._word_df
 
     def idf(self, word: str) -> float:
@@ -615,6 +611,18 @@ class KnowledgeIndex:
                 )
             )
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def _document_frequency(passages: Sequence[Passage]) -> dict[str, int]:
+    """In how many passages each word (and each stem) occurs."""
+    counts: dict[str, int] = defaultdict(int)
+    for p in passages:
+        for token in set(re.findall(r"[a-z0-9]+", p.text.lower())):
+            counts[token] += 1
+            root = stem(token)
+            if root != token:
+                counts[root] += 1
+    return dict(counts)
 
 
 @functools.cache

@@ -31,16 +31,6 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-# Legal terms the stemmer would merge with unrelated words ("pemerintahan" -> "perintah").
-_NO_STEM = frozenset(
-    """
-    pemerintahan pemerintah keamanan kementerian berbasis layanan pelayanan kebijakan penyelenggara
-    penyelenggaraan pengguna arsitektur aplikasi manajemen pengetahuan perubahan interoperabilitas
-    kenirsangkalan kerahasiaan keutuhan ketersediaan keaslian instansi daerah pusat nasional lembaga
-    pemantauan evaluasi penilaian asesor indeks predikat domain aspek indikator risiko kategori
-    """.split()
-)
-
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
 
 
@@ -53,7 +43,9 @@ def _stemmer():  # noqa: ANN202 - Sastrawi has no types
 
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    if word in _NO_STEM or len(word) <= 4 or not word.isalpha():
+    # The field's terms the stemmer would merge with unrelated words ("pemerintahan" -> "perintah") are
+    # kept whole: knowledge/vocabulary/terms.toml, [stemming] keep.
+    if word in load_vocabulary().unstemmed or len(word) <= 4 or not word.isalpha():
         return word
     return _stemmer().stem(word) or word
 
@@ -61,9 +53,11 @@ def _stem(word: str) -> str:
 # Stems of the corpus vocabulary read from the stem cache file: Sastrawi takes ~0.5 ms a word, so
 # stemming ~3,500 words at every start cost 2-3 s before the first answer.
 _KNOWN_STEMS: dict[str, str] = {}
-# The stem and BM25 caches are only good for the code that made them: any change to this module
-# (stopwords, protected terms, tokenizing) invalidates them.
-_CACHE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+# The stem and BM25 caches are only good for the code and terms that made them: any change to this module
+# (stopwords, tokenizing) or to the terms kept unstemmed invalidates them.
+_CACHE_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + " ".join(sorted(load_vocabulary().unstemmed)).encode()
+).hexdigest()[:16]
 
 
 def read_cache(path: Path) -> dict | None:
@@ -123,7 +117,17 @@ def expand(text: str) -> str:
     # Chat writes the plural by a trailing 2: "prinsip2" is "prinsip-prinsip".
     text = re.sub(r"\b([a-z]{3,})2\b", r"\1", text)
     abbreviations = load_vocabulary().abbreviations  # knowledge/vocabulary/terms.toml
-    return re.sub(r"[a-z/]+", lambda m: abbreviations.get(m.group(0), m.group(0)), text)
+
+    def spelled_out(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word in abbreviations:
+            return abbreviations[word]
+        # "pemdanya" is "pemerintah daerahnya": the -nya of a follow-up stays on the expanded form.
+        if word.endswith("nya") and word[:-3] in abbreviations:
+            return abbreviations[word[:-3]] + "nya"
+        return word
+
+    return re.sub(r"[a-z/]+", spelled_out, text)
 
 
 def words(text: str) -> list[str]:
