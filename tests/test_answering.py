@@ -219,9 +219,9 @@ def _follow(previous: str, current: str) -> tuple[str, str | None]:
     lexicon = _lexicon()
     before = read_intent(previous, lexicon)
     topic = Topic(before.flat, before.subject, before.attribute.name if before.attribute else None)
-    query, attribute, follow_up = resolve(read_intent(current, lexicon), topic, lexicon)
-    assert follow_up
-    return query, attribute.name if attribute else None
+    resolution = resolve(read_intent(current, lexicon), topic, lexicon)
+    assert resolution.follow_up
+    return resolution.query, resolution.attribute.name if resolution.attribute else None
 
 
 def test_follow_up_swaps_the_twin():

@@ -155,7 +155,8 @@ class Responder:
         if later:
             return later
         # A follow-up leans on the conversation's topic: "yang ngelola siapa?", "kalau untuk pemda?".
-        query, attribute, follow_up = resolve(intent, context.topic, self.lexicon)
+        resolution = resolve(intent, context.topic, self.lexicon)
+        query, attribute, follow_up = resolution.query, resolution.attribute, resolution.follow_up
         if not follow_up and not self._in_domain(intent):
             return refusal(
                 "out_of_scope",
@@ -230,18 +231,8 @@ class Responder:
             answer,
             passages=answer.passages[: self.top_k],
             query=query,
-            topic=self._topic(query, intent, attribute, context, follow_up),
+            topic=Topic(query, resolution.subject, attribute.name if attribute else None),
         )
-
-    def _topic(
-        self, query: str, intent: Intent, attribute: Attribute | None, context: Context, follow_up: bool
-    ) -> Topic:
-        """What the next turn may lean on: the subject stays when this turn named none of its own."""
-        subject = intent.subject
-        # A new subject without a question of its own ("kalau untuk pemda?") replaces the old one.
-        if follow_up and context.topic and (not subject or intent.attribute is not None):
-            subject = (*subject, *context.topic.subject)
-        return Topic(query, tuple(dict.fromkeys(subject)), attribute.name if attribute else None)
 
     def _topical(self, answer: Answer, query: str, intent: Intent) -> Answer:
         """An answer that sets the conversation's topic to the question's subject."""

@@ -128,15 +128,25 @@ def _replace_subject(previous: str, old: tuple[str, ...], new: tuple[str, ...], 
     return " ".join(out)
 
 
-def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> tuple[str, Attribute | None, bool]:
-    """(search text, asked attribute, whether it is a follow-up) for a question in its conversation.
+@dataclass(frozen=True)
+class Resolution:
+    """A question read in its conversation: what to search, what is asked, about what."""
+
+    query: str
+    attribute: Attribute | None
+    follow_up: bool
+    subject: tuple[str, ...]  # the subject the next turn may lean on
+
+
+def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution:
+    """The search, the asked attribute and the subject of a question in its conversation.
 
     A follow-up that names no subject takes the topic's subject ("yang ngelola siapa?"); one that names a
     new subject and asks nothing of its own keeps the topic's attribute ("kalau untuk pemda?"). The
     topic's year carries over unless the turn names another ("kalau yang 2023?", "tahun sebelumnya?").
     """
     if topic is None or intent.anchored or not intent.leans_back:
-        return intent.flat, intent.attribute, False
+        return Resolution(intent.flat, intent.attribute, False, intent.subject)
     years = _YEAR_RE.findall(topic.query)
     shift = lexicon.relative_year(intent.flat)
     if intent.years:
@@ -145,22 +155,28 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> tuple[str,
         carried = [str(int(years[-1]) + shift)]
     else:
         carried = years[-1:]
-    relative = {
-        w for p in (*lexicon.vocabulary.previous_year, *lexicon.vocabulary.next_year) for w in p.split()
-    }
-    subject = tuple(w for w in intent.subject if not (shift and w in relative))
+    subject = intent.subject
+    asked_before = lexicon.vocabulary.attribute(topic.attribute or "")
     if not subject:
-        parts = [intent.flat, *topic.subject, *carried]
-        attribute = intent.attribute or lexicon.vocabulary.attribute(topic.attribute or "")
-    elif intent.attribute is None:
-        previous = _replace_subject(_YEAR_RE.sub(" ", topic.query), topic.subject, subject, lexicon)
-        parts = [previous, intent.flat, *carried]
-        attribute = lexicon.vocabulary.attribute(topic.attribute or "")
-    else:  # a new subject with a question of its own: the old subject's twin or slot-mate goes
-        kept = _replace_subject(" ".join(topic.subject), topic.subject, subject, lexicon)
-        parts = [intent.flat, kept, *carried]
-        attribute = intent.attribute
-    return re.sub(r"\s+", " ", " ".join(parts)).strip(), attribute, True
+        # The topic's whole search, without how it was asked then ("siapa"), and with the new question.
+        previous = asked_before.asked.sub(" ", topic.query) if asked_before else topic.query
+        previous = _YEAR_RE.sub(" ", previous) if intent.years or shift else previous
+        parts = [intent.flat, previous, *carried]
+        attribute = intent.attribute or asked_before
+        about = topic.subject
+    else:
+        # A new subject: the old subject's twin or slot-mate goes ("kalau untuk pemda?"), the rest stays.
+        kept = _replace_subject(" ".join(topic.subject), topic.subject, subject, lexicon).split()
+        about = (*kept, *subject)
+        if intent.attribute is None:  # and nothing asked of its own: what was asked before is asked again
+            previous = _replace_subject(_YEAR_RE.sub(" ", topic.query), topic.subject, subject, lexicon)
+            parts = [previous, intent.flat, *carried]
+            attribute = asked_before
+        else:
+            parts = [intent.flat, *kept, *carried]
+            attribute = intent.attribute
+    query = re.sub(r"\s+", " ", " ".join(parts)).strip()
+    return Resolution(query, attribute, True, tuple(dict.fromkeys(about)))
 
 
 def definition_term(text: str) -> str | None:
@@ -229,15 +245,16 @@ def comparison_terms(text: str, lexicon: Lexicon) -> tuple[tuple[str, tuple[str,
 
 
 def _subject(
-    flat: str, attribute: Attribute | None, regulations: tuple[RegulationMention, ...]
+    flat: str, attribute: Attribute | None, regulations: tuple[RegulationMention, ...], lexicon: Lexicon
 ) -> tuple[str, ...]:
-    """Content words naming what is asked about: not the asking words, the regulation or the years."""
+    """Content words naming what is asked about: not the asking words, the regulation, years or greetings."""
     rest = flat
     if attribute is not None:
         rest = attribute.asked.sub(" ", rest)
     for mention in regulations:
         rest = rest.replace(mention.text, " ")
-    return tuple(w for w in content_words(rest) if not re.fullmatch(r"(?:19|20)\d{2}", w))
+    filler = lexicon.vocabulary.filler
+    return tuple(w for w in content_words(rest) if not re.fullmatch(r"(?:19|20)\d{2}", w) and w not in filler)
 
 
 def _defined_term(text: str, english: bool, lexicon: Lexicon) -> str | None:
@@ -267,7 +284,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
     # "arsitektur nasional 2020-2024" names a period, not a year whose figures are asked for.
     years = tuple(int(y) for y in _YEAR_RE.findall(_PERIOD_RE.sub(" ", unnamed)))
     attribute = lexicon.attribute(flat)
-    subject = _subject(flat, attribute, regulations)
+    subject = _subject(flat, attribute, regulations, lexicon)
     if lexicon.relative_year(flat):  # "tahun sebelumnya" names a year, not a subject
         vocabulary = lexicon.vocabulary
         relative = {w for p in (*vocabulary.previous_year, *vocabulary.next_year) for w in p.split()}
@@ -277,7 +294,8 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
     opens = any(re.match(rf"{re.escape(c)}\b", stripped) for c in vocabulary.connectors)
     refers = any(re.search(rf"\b{re.escape(a)}\b", flat) for a in vocabulary.anaphora)
     possessive = bool(_POSSESSIVE_RE.search(flat))
-    leans_back = (opens or refers or possessive or not subject) and len(subject) <= 6
+    # A turn of a word or two ("direviu kapan?") cannot stand alone in a conversation either.
+    leans_back = (opens or refers or possessive or len(subject) <= 1) and len(subject) <= 6
     return Intent(
         text=text,
         flat=flat,
