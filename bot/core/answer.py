@@ -241,7 +241,7 @@ class Responder:
     def _beyond_the_documents(self, intent: Intent) -> Answer | None:
         """A refusal for questions about the future or after the newest document; None otherwise."""
         newest = self.lexicon.newest_year
-        later_year = [y for y in intent.years if newest and y > newest]
+        later_year = [y for y in (*intent.years, *intent.period) if newest and y > newest]
         if not intent.later and not later_year:
             return None
         logger.info("refusing: the question asks about %s", "later years" if later_year else "later events")
@@ -272,10 +272,13 @@ class Responder:
         return _led_by(holding[0], passages)
 
     def _in_domain(self, intent: Intent) -> bool:
-        """Whether a question belongs to the field: it names a regulation, or its words are the corpus's."""
+        """Whether a question belongs to the field: it names a regulation or a term the documents define,
+        or its words are the corpus's."""
         if intent.regulations or intent.pasal is not None:
             return True
-        return self.lexicon.in_field(intent.words)
+        if intent.definition and self.index.definitions(intent.definition):
+            return True
+        return self.lexicon.in_field(tuple(dict.fromkeys(intent.words)))
 
     def _generic(self, word: str) -> bool:
         """A word too common (or too chatty) to tie a year to a topic."""

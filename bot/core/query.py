@@ -28,7 +28,7 @@ _DEFINITION_RES = (
         r"\b(?:apa|apakah)\s+(?:itu|yang\s+dimaksud(?:\s+dengan)?|pengertian|definisi|arti)\s+(?P<t>.+)"
     ),
     re.compile(
-        r"\b(?:yang\s+)?dimaksud(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"
+        r"\b(?:yang\s+)?(?:dimaksud|disebut)(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"
     ),
     re.compile(r"\b(?:definisi|pengertian|arti)\s+(?:dari\s+)?(?P<t>.+)"),
     # Chat spells "itu" as "tuh"/"tu": "arsitektur spbe tuh apa ya?"
@@ -66,6 +66,7 @@ class Intent:
     next_pasal: int = 0
     leans_back: bool = False  # opens with a connector, refers back, or names no subject of its own
     years: tuple[int, ...] = ()
+    period: tuple[int, ...] = ()  # years of a period named ("arsitektur nasional 2025-2029")
     words: tuple[str, ...] = field(default_factory=tuple)
     subject: tuple[str, ...] = ()  # content words naming what is asked about (not how it is asked)
     attribute: Attribute | None = None  # what is asked about the subject (who, when, how many...)
@@ -309,6 +310,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
         next_pasal=next_pasal,
         leans_back=leans_back,
         years=years,
+        period=tuple(int(y) for p in _PERIOD_RE.findall(unnamed) for y in _YEAR_RE.findall(p)),
         words=tuple(content),
         subject=subject,
         attribute=attribute,
