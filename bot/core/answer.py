@@ -37,8 +37,6 @@ def holds(kind: str, text: str) -> bool:
     return attribute is not None and attribute.holds(text)
 
 
-# Chat words that name no topic ("brp banyak instansi yg ikut evaluasi 2024?"): rare in the documents,
-# so they would pass for the topic when a year must be found beside the topic's rarest words.
 # Passages searched for the evidence a year-specific question needs (more than are shown).
 _EVIDENCE_DEPTH = 20
 # A word in more than this share of the passages is too common to tie a year to a topic.
@@ -193,6 +191,7 @@ class Responder:
             prefer=tuple(prefer),
             topic=tuple(topic),
             last_units=context.last_units if follow_up else (),
+            new_subject=follow_up and bool(intent.subject),
             avoid=context.last_quoted if follow_up else (),
             attribute=attribute,
             fact_question=fact_question or list_question,

@@ -37,13 +37,16 @@ FEATURES = (
     "holds_near",  # one sentence of it holds that kind of answer beside a topical word of the question
     "unit_holds_attribute",  # its Pasal or section holds it (maybe in another ayat)
     "attribute_missing",  # an attribute is asked and neither the passage nor its unit holds it
-    "avoided",  # a follow-up, and the last answers already quoted this ayat
-    "last_unit",  # a follow-up, and the passage belongs to the Pasal or section the last answer cited
+    "avoided",  # a follow-up on the same subject, and the last answers already quoted this ayat
+    "last_unit",  # a follow-up on the same subject, and the passage is in the unit the last answer cited
+    "avoided_new_subject",  # the same, for a follow-up that names a new subject ("kalau untuk pemda?")
+    "last_unit_new_subject",
     "year",  # a year the question asks about appears in the passage's text or headings
     "place",  # share of the named region or institution's words in the passage
     "coverage",  # IDF-weighted share of the question's words (stems) in the passage
     "rare_coverage",  # share of the question's two rarest words in the passage
     "heading_coverage",  # IDF-weighted share of the question's words in the passage's heading path
+    "phrase_coverage",  # share of the question's adjacent-word pairs (stemmed) in the passage
     "article",  # an article (Pasal), not a Lampiran, a report or a guide section
     "article_rule",  # an article, for a question asking a rule (no year, no figure asked)
     "sibling",  # best hand score of another chunk of the same Pasal / best hand score

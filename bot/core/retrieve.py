@@ -61,6 +61,7 @@ class SearchRequest:
     prefer: tuple[str, ...] = ()  # regulations the question names (or its year's report)
     topic: tuple[str, ...] = ()  # regulations the conversation is about (follow-ups)
     last_units: tuple[tuple[str, str], ...] = ()  # units the last answer cited (follow-ups)
+    new_subject: bool = False  # a follow-up that names a new subject ("kalau untuk pemda?")
     avoid: tuple[tuple[str, str, str | None], ...] = ()  # units the last answers quoted
     attribute: Attribute | None = None  # what is asked about the subject
     fact_question: bool = False  # who / when / where / list: not answered by a definition
@@ -195,6 +196,7 @@ class KnowledgeIndex:
             self._unit_texts: dict[tuple[str, str], str] = {}
             self._passage_stems: dict[int, frozenset[str]] = {}
             self._heading_stem_cache: dict[int, frozenset[str]] = {}
+            self._phrase_cache: dict[int, frozenset[str]] = {}
             self._holding: dict[tuple[str, int], bool] = {}
             self._unit_holding: dict[tuple[str, tuple[str, str]], bool] = {}
             self._sentences: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
@@ -393,6 +395,15 @@ class KnowledgeIndex:
             self._unit_texts[passage.key] = text
         return text
 
+    def _phrases_of(self, index: int) -> frozenset[str]:
+        """A passage's adjacent-word pairs, as the lexical index holds them (cached per index load)."""
+        found = self._phrase_cache.get(index)
+        if found is None:
+            p = self.passages[index]
+            tokens = index_tokens(" ".join([*p.heading_path, p.text]))
+            found = self._phrase_cache[index] = frozenset(t for t in tokens if "_" in t)
+        return found
+
     def _heading_stems(self, index: int) -> frozenset[str]:
         """Stems of a passage's heading path (a table's title names its region or institution)."""
         found = self._heading_stem_cache.get(index)
@@ -549,6 +560,8 @@ class KnowledgeIndex:
         rarest = sorted(terms, key=lambda t: -terms[t])[:2]
         # The question's words that say what it is about (not the field's everyday words).
         topical = frozenset(t for t, weight in terms.items() if weight >= _TOPICAL_IDF)
+        # The question's adjacent-word pairs: the field's terms are phrases ("audit keamanan").
+        phrases = {t for t in index_tokens(expand(request.text)) if "_" in t and not t.startswith("pasal_")}
         # A Pasal's best other chunk: an article answering in two ayat is stronger than one in one.
         by_unit: dict[tuple[str, str], list[float]] = defaultdict(list)
         for index, score in fused.items():
@@ -569,6 +582,7 @@ class KnowledgeIndex:
             article = (p.citation.pasal or "").isdigit()
             stems = self._stems_of(index)
             haystack = f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}".lower()
+            quoted = (*p.key, None) in avoided or (*p.key, p.citation.part) in avoided
             holds = bool(attribute and self._holds(attribute, index))
             unit_holds = bool(attribute and (holds or self._unit_holds(attribute, p)))
             near = bool(holds and attribute and self._holds_near(attribute, index, topical))
@@ -597,13 +611,16 @@ class KnowledgeIndex:
                     float(near),
                     float(unit_holds),
                     float(attribute is not None and not unit_holds),
-                    float((*p.key, None) in avoided or (*p.key, p.citation.part) in avoided),
-                    float(p.key in last_units),
+                    float(quoted and not request.new_subject),
+                    float(p.key in last_units and not request.new_subject),
+                    float(quoted and request.new_subject),
+                    float(p.key in last_units and request.new_subject),
                     float(in_year),
                     sum(1 for w in place if w in haystack) / len(place) if place else 0.0,
                     sum(weight for t, weight in terms.items() if t in stems) / total,
                     sum(1 for t in rarest if t in stems) / len(rarest) if rarest else 0.0,
                     sum(weight for t, weight in terms.items() if t in self._heading_stems(index)) / total,
+                    len(phrases & self._phrases_of(index)) / len(phrases) if phrases else 0.0,
                     float(article),
                     float(article and not years and not figure),
                     (others[0] / best_fused) if others else 0.0,
