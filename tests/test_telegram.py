@@ -329,6 +329,27 @@ async def test_admin_uploads_a_document(admin_bot):
     await _until(lambda: any("PDF, TXT, atau DOCX" in t for t in fake.sent_to(23)))
 
 
+async def test_admin_uploads_a_regulation_outside_the_catalog_then_removes_it(admin_bot):
+    from tests.new_regulation import FILE_NAME, QUESTIONS, SHORT_NAME, TEXT
+
+    fake, settings = admin_bot
+    fake.upload(26, FILE_NAME, TEXT.encode(), user_id=ADMIN)
+    await _until(lambda: any("Ringkasan ingest" in t for t in fake.sent_to(26)))
+    summary = next(t for t in fake.sent_to(26) if "Ringkasan ingest" in t)
+    assert f"{FILE_NAME}: dimuat, {SHORT_NAME}" in summary
+    for n, (question, citation, phrase) in enumerate(QUESTIONS):  # one user each: the rate limit is 3/min
+        fake.message(40 + n, question, user_id=40 + n)
+        (answer,) = await fake.wait_sent(40 + n, 1)
+        assert citation in answer["text"] and phrase in answer["text"], answer["text"][:300]
+    (settings.documents_dir / FILE_NAME).unlink()
+    fake.message(26, "/reindex", user_id=ADMIN)
+    await _until(lambda: sum("Ringkasan ingest" in t for t in fake.sent_to(26)) == 2)
+    assert f"{FILE_NAME}: dihapus" in [t for t in fake.sent_to(26) if "Ringkasan ingest" in t][-1]
+    fake.message(49, QUESTIONS[0][0], user_id=49)
+    (after,) = await fake.wait_sent(49, 1)
+    assert f"{SHORT_NAME} belum ada dalam basis pengetahuan" in after["text"]
+
+
 async def test_per_user_rate_limit(admin_bot):
     fake, _ = admin_bot
     for _ in range(4):

@@ -219,12 +219,13 @@ class Responder:
         answering = self._evidence(intent, query, passages) if passages else []
         answering = self._holding_what_is_asked(flat, attribute, answering) if answering else []
         if not answering:
-            return refusal(
-                "insufficient",
+            text = (
                 "Maaf, saya tidak menemukan ketentuan yang menjawab pertanyaan itu dalam regulasi dan "
-                "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. " + HINT,
-                passages[: self.top_k],
+                "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. "
             )
+            if intent.years:  # say which years the documents do cover
+                text += self._coverage() + " "
+            return refusal("insufficient", text + HINT, passages[: self.top_k])
         answer = self._compose(query, answering, intent.known)
         return replace(
             answer,
@@ -237,6 +238,13 @@ class Responder:
         """An answer that sets the conversation's topic to the question's subject."""
         return replace(answer, query=query, topic=Topic(query, intent.subject or intent.words, None))
 
+    def _coverage(self) -> str:
+        """Which years the knowledge base covers, in a sentence."""
+        years = sorted({r.tahun for r in self.lexicon.regulations if r.tahun})
+        yearly = [name for year in years for name in self.lexicon.yearly(year)]
+        text = f"Dokumen terbaru yang saya miliki berasal dari tahun {self.lexicon.newest_year}"
+        return text + (f"; laporan tahunan: {', '.join(yearly)}." if yearly else ".")
+
     def _beyond_the_documents(self, intent: Intent) -> Answer | None:
         """A refusal for questions about the future or after the newest document; None otherwise."""
         newest = self.lexicon.newest_year
@@ -248,7 +256,7 @@ class Responder:
             "insufficient",
             "Maaf, dokumen dalam basis pengetahuan saya tidak memuat hal itu: pertanyaan tentang masa depan "
             "atau tentang peristiwa sesudah dokumen-dokumen itu ditetapkan tidak dapat saya jawab dari "
-            f"teksnya. Dokumen terbaru yang saya miliki berasal dari tahun {newest}; yang saya kenal: "
+            f"teksnya. {self._coverage()} Regulasi dan dokumen yang saya kenal: "
             f"{', '.join(self.index.regulations)}.",
         )
 
@@ -286,7 +294,7 @@ class Responder:
     def _evidence(self, intent: Intent, query: str, passages: list[Passage]) -> list[Passage]:
         """The passages to answer from (led by the named place's, if any); [] to refuse.
 
-        Refuses when none of the best passages holds the year the question asks about.
+        Refuses when none of the best passages holds the year the question asks about beside its topic.
         """
         if not intent.years:
             return passages
@@ -306,28 +314,35 @@ class Responder:
         # A named region or institution ("kabupaten Banyuwangi", "provinsi Bali") is what the figure
         # belongs to: its name must be there with the year, not just "kabupaten".
         place = self.lexicon.place_words(query)
+        # Without rare words, the question's phrases of the field ("indeks spbe") tie the year to the topic:
+        # "indeks ... 2017" must not be answered by a 2017 corruption index.
+        filler = self.lexicon.vocabulary.filler
+        phrases = frozenset(
+            p
+            for p in self.index.phrases(query)
+            if not any(w[0].isdigit() or w in filler for w in p.split("_"))
+        )
         holding: list[Passage] = []
         for year in intent.years:
-            # A year with its own report needs no more than the ranking found: the report is about that
-            # year. Otherwise the year must stand beside the question's rarest words, for a year can
-            # appear anywhere (a series of national figures) without the asked topic.
-            reported = bool(self.lexicon.yearly(year))
-            found = [
-                p
-                for p in passages[:_EVIDENCE_DEPTH]
-                if str(year) in f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}"
-                and (
-                    all(_contains(p, w) for w in place)
-                    if place
-                    else reported or not rarest or any(_contains(p, w) for w in rarest)
-                )
-            ]
+            yearly = set(self.lexicon.yearly(year))  # a report about that year: about it, page by page
+
+            def fits(p: Passage, year: int = year, yearly: set[str] = yearly) -> bool:
+                if str(year) not in f"{p.citation.label()} {' '.join(p.heading_path)} {p.text}":
+                    return False
+                if place:
+                    return all(_contains(p, w) for w in place)
+                if p.citation.regulation in yearly:
+                    return True
+                if rarest:
+                    return any(_contains(p, w) for w in rarest)
+                return not phrases or self.index.holds_phrase(p, phrases)
+
+            found = [p for p in passages[:_EVIDENCE_DEPTH] if fits(p)]
             if not found:
-                logger.info("refusing: year %s not in the evidence with %s", year, place or rarest)
+                logger.info("refusing: year %s not in the evidence with %s", year, place or rarest or phrases)
                 return []
             holding += found
-        if not place:  # the topic words only vouch that some passage fits; ranking still picks the leader
-            return passages
+        # The best-ranked passage that holds the year (and the place, or the topic) leads the answer.
         return _led_by(holding[0], passages)
 
     # -- lookups ---------------------------------------------------------------------------------

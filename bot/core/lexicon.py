@@ -7,6 +7,7 @@ how people write, and the English words for the field's terms. Nothing here name
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -125,6 +126,7 @@ class Lexicon:
     newest_year: int | None = None  # the latest year any indexed document was made or reports on
 
     def __post_init__(self) -> None:
+        self._by_initial: dict[str, tuple[str, ...]] | None = None
         self._kind_patterns = [(kind, *self._patterns(kind)) for kind in self.vocabulary.kinds]
         self._aliases = sorted(
             ((alias.lower(), r.short_name) for r in self.regulations for alias in r.aliases),
@@ -319,6 +321,35 @@ class Lexicon:
             1 for w in content if max(self.frequency(x) for x in (w, *self.synonyms(w))) >= _FIELD_FREQUENCY
         )
         return known * 2 >= len(content)
+
+    def spell_places(self, flat: str) -> str:
+        """A region or institution name misspelled after its head, spelled as the documents do
+        ("kota makasar" -> "kota makassar"); other words as they are."""
+        heads = self.vocabulary.slots[0] if self.vocabulary.slots else frozenset()
+
+        tokens = flat.split(" ")
+        for position in range(1, len(tokens)):
+            word = tokens[position]
+            if tokens[position - 1] not in heads or not word.isalpha() or len(word) < 5:
+                continue
+            if self.frequency(word) or word in STOPWORDS:
+                continue
+            close = difflib.get_close_matches(
+                word, self._names_by_initial().get(word[0], ()), n=1, cutoff=0.85
+            )
+            if close:
+                tokens[position] = close[0]
+        return " ".join(tokens)
+
+    def _names_by_initial(self) -> dict[str, tuple[str, ...]]:
+        """The documents' words by first letter (alphabetic, 5+ letters), for spelling names."""
+        if self._by_initial is None:
+            grouped: dict[str, list[str]] = {}
+            for word in self.document_frequency:
+                if len(word) >= 5 and word.isalpha():
+                    grouped.setdefault(word[0], []).append(word)
+            self._by_initial = {k: tuple(v) for k, v in grouped.items()}
+        return self._by_initial
 
     def place_words(self, text: str) -> list[str]:
         """The words naming a region or institution ("banyuwangi"; "jawa", "barat"; "statistik").

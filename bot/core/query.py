@@ -267,7 +267,7 @@ def _defined_term(text: str, english: bool, lexicon: Lexicon) -> str | None:
 def read_intent(text: str, lexicon: Lexicon) -> Intent:
     """Everything code reads from one message before retrieval."""
     english = lexicon.is_english(text)
-    flat = expand(lexicon.translate(text) if english else text)
+    flat = lexicon.spell_places(expand(lexicon.translate(text) if english else text))
     regulations = tuple(lexicon.find_regulations(text))
     pasal_match = _PASAL_RE.search(flat)
     pasal = int(pasal_match.group(1)) if pasal_match else None

@@ -395,6 +395,14 @@ class KnowledgeIndex:
             self._unit_texts[passage.key] = text
         return text
 
+    def phrases(self, text: str) -> frozenset[str]:
+        """A question's adjacent-word pairs of the field (as the lexical index holds them)."""
+        return frozenset(t for t in index_tokens(expand(text)) if "_" in t and not t.startswith("pasal_"))
+
+    def holds_phrase(self, passage: Passage, phrases: frozenset[str]) -> bool:
+        """Whether a passage holds one of the phrases."""
+        return bool(phrases & self._phrases_of(passage.index))
+
     def _phrases_of(self, index: int) -> frozenset[str]:
         """A passage's adjacent-word pairs, as the lexical index holds them (cached per index load)."""
         found = self._phrase_cache.get(index)
@@ -561,7 +569,7 @@ class KnowledgeIndex:
         # The question's words that say what it is about (not the field's everyday words).
         topical = frozenset(t for t, weight in terms.items() if weight >= _TOPICAL_IDF)
         # The question's adjacent-word pairs: the field's terms are phrases ("audit keamanan").
-        phrases = {t for t in index_tokens(expand(request.text)) if "_" in t and not t.startswith("pasal_")}
+        phrases = self.phrases(request.text)
         # A Pasal's best other chunk: an article answering in two ayat is stronger than one in one.
         by_unit: dict[tuple[str, str], list[float]] = defaultdict(list)
         for index, score in fused.items():
