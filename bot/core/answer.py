@@ -161,7 +161,8 @@ class Responder:
                 "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT,
             )
         # "evaluasi SPBE 2023" points at that year's report when the knowledge base holds one.
-        reports = tuple(r for y in intent.years for r in self.lexicon.yearly(y))
+        years = resolution.years  # a follow-up asks about the topic's year unless it names another
+        reports = tuple(r for y in years for r in self.lexicon.yearly(y))
         prefer = (*intent.known, *reports)
         topic = context.regulations[:1] if follow_up and not intent.known else ()
         if intent.in_force and not follow_up:
@@ -196,7 +197,7 @@ class Responder:
             attribute=attribute,
             fact_question=fact_question or list_question,
             list_question=list_question,
-            years=intent.years,
+            years=years,
             place=tuple(self.lexicon.place_words(query)),
             definitions=0.5 if fact_question or list_question else 1.0,
             lists=self.list_boost if list_question else 1.0,
@@ -216,14 +217,14 @@ class Responder:
             return refusal(
                 "out_of_scope", "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT
             )
-        answering = self._evidence(intent, query, passages) if passages else []
+        answering = self._evidence(intent, years, query, passages) if passages else []
         answering = self._holding_what_is_asked(flat, attribute, answering) if answering else []
         if not answering:
             text = (
                 "Maaf, saya tidak menemukan ketentuan yang menjawab pertanyaan itu dalam regulasi dan "
                 "dokumen SPBE yang saya miliki, jadi saya tidak akan menebak. "
             )
-            if intent.years:  # say which years the documents do cover
+            if years:  # say which years the documents do cover
                 text += self._coverage() + " "
             return refusal("insufficient", text + HINT, passages[: self.top_k])
         answer = self._compose(query, answering, intent.known)
@@ -291,12 +292,14 @@ class Responder:
         """A word too common (or too chatty) to tie a year to a topic."""
         return word in self.lexicon.vocabulary.filler or self.lexicon.common(word, _COMMON_SHARE)
 
-    def _evidence(self, intent: Intent, query: str, passages: list[Passage]) -> list[Passage]:
+    def _evidence(
+        self, intent: Intent, years: tuple[int, ...], query: str, passages: list[Passage]
+    ) -> list[Passage]:
         """The passages to answer from (led by the named place's, if any); [] to refuse.
 
         Refuses when none of the best passages holds the year the question asks about beside its topic.
         """
-        if not intent.years:
+        if not years:
             return passages
         # A year-specific question ("indeks jawa timur 2022") needs a passage that holds the year together
         # with one of the question's rarest words; the year alone appears in too many places.
@@ -323,7 +326,7 @@ class Responder:
             if not any(w[0].isdigit() or w in filler for w in p.split("_"))
         )
         holding: list[Passage] = []
-        for year in intent.years:
+        for year in years:
             yearly = set(self.lexicon.yearly(year))  # a report about that year: about it, page by page
 
             def fits(p: Passage, year: int = year, yearly: set[str] = yearly) -> bool:

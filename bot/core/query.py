@@ -137,6 +137,7 @@ class Resolution:
     attribute: Attribute | None
     follow_up: bool
     subject: tuple[str, ...]  # the subject the next turn may lean on
+    years: tuple[int, ...] = ()  # the years asked about, the topic's carried over
 
 
 def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution:
@@ -147,7 +148,7 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
     topic's year carries over unless the turn names another ("kalau yang 2023?", "tahun sebelumnya?").
     """
     if topic is None or intent.anchored or not intent.leans_back:
-        return Resolution(intent.flat, intent.attribute, False, intent.subject)
+        return Resolution(intent.flat, intent.attribute, False, intent.subject, intent.years)
     years = _YEAR_RE.findall(topic.query)
     shift = lexicon.relative_year(intent.flat)
     if intent.years:
@@ -177,7 +178,8 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
             parts = [intent.flat, *kept, *carried]
             attribute = intent.attribute
     query = re.sub(r"\s+", " ", " ".join(parts)).strip()
-    return Resolution(query, attribute, True, tuple(dict.fromkeys(about)))
+    asked_years = intent.years or tuple(int(y) for y in carried)
+    return Resolution(query, attribute, True, tuple(dict.fromkeys(about)), asked_years)
 
 
 def definition_term(text: str) -> str | None:
