@@ -270,14 +270,21 @@ class Responder:
             return []
         if attribute is None or not attribute.required:
             return passages
-        # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
-        holding = [
-            p for p in passages[:5] if attribute.holds(" ".join(c.text for c in self._choose(p, passages)))
-        ]
-        if not holding:
-            logger.info("refusing: no passage holds the %s asked for", attribute.name)
-            return []
-        return _led_by(holding[0], passages)
+        for p in passages[:5]:
+            # What would be quoted: the Pasal (or its close ayat), or a section's chunk and the next one.
+            if attribute.holds(" ".join(c.text for c in self._choose(p, passages))):
+                return _led_by(p, passages)
+            # Another ayat of the same Pasal may hold it ("... 1 (satu) kali dalam 2 (dua) tahun"):
+            # that ayat answers, in the Pasal's place in the ranking.
+            if (p.citation.pasal or "").isdigit():
+                ayat = next((c for c in self.index.unit(p) if attribute.holds(c.text)), None)
+                if ayat is not None:
+                    return [
+                        replace(ayat, score=p.score),
+                        *(q for q in passages if q.chunk_id != ayat.chunk_id),
+                    ]
+        logger.info("refusing: no passage holds the %s asked for", attribute.name)
+        return []
 
     def _in_domain(self, intent: Intent) -> bool:
         """Whether a question belongs to the field: it names a regulation or a term the documents define,
