@@ -456,13 +456,17 @@ class Responder:
             if position and re.match(r"^(?:\d+|[a-z])[.)]\s", leader.text):
                 return unit[position - 1 : position + 1]
             return unit[position : position + 2]
-        close = {
-            p.chunk_id
-            for p in passages
-            if p.key == leader.key and p.score >= leader.score * self.thresholds.sibling_ratio
-        }
-        chosen = [p for p in unit if p.chunk_id in close or p.chunk_id == leader.chunk_id]
-        return chosen[: self.thresholds.max_passages]
+        close = sorted(
+            (
+                p
+                for p in passages
+                if p.key == leader.key and p.score >= leader.score * self.thresholds.sibling_ratio
+            ),
+            key=lambda p: -p.score,
+        )
+        # The leader and its closest siblings, in the Pasal's own order.
+        kept = {leader.chunk_id, *(p.chunk_id for p in close[: self.thresholds.max_passages - 1])}
+        return [p for p in unit if p.chunk_id in kept]
 
     def _excerpt(self, passage: Passage, terms: set[str]) -> str:
         """The whole passage when short; otherwise its lines that share most words with the question."""
