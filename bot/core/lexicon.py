@@ -318,7 +318,10 @@ class Lexicon:
             return False
         # A word the documents use only once or twice ("main", "gaji") is a coincidence, not the field's.
         known = sum(
-            1 for w in content if max(self.frequency(x) for x in (w, *self.synonyms(w))) >= _FIELD_FREQUENCY
+            1
+            for w in content
+            if max(self.frequency(x) for x in (w, *self.synonyms(w), *self.gloss(w).split()))
+            >= _FIELD_FREQUENCY
         )
         return known * 2 >= len(content)
 

@@ -37,7 +37,12 @@ _DEFINITION_RES = (
     ),
     re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:maksudnya|artinya)\b"),
     re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:definisinya|pengertiannya)\b"),
+    # "istilah X itu diartikan sebagai apa?", "X itu didefinisikan bagaimana?"
+    re.compile(r"\bistilah\s+(?P<t>.+?)\s+(?:itu|tuh|tu|artinya|maksudnya|diartikan|didefinisikan|adalah)\b"),
+    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:diartikan|didefinisikan)\b"),
     re.compile(r"\b(?:definition|meaning)\s+of\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+?)(?:\s+(?:in|under)\s+.*)?$"),
+    re.compile(r"\bwhat\s+does\s+(?:the\s+term\s+)?(?P<t>.+?)\s+mean\b"),
+    re.compile(r"^define\s+(?P<t>.+)"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
 # "X itu meliputi apa saja?" asks what X consists of, which the Pasal that lists it answers, not Pasal 1.
@@ -260,10 +265,14 @@ def _subject(
     return tuple(w for w in content_words(rest) if not re.fullmatch(r"(?:19|20)\d{2}", w) and w not in filler)
 
 
-def _defined_term(text: str, english: bool, lexicon: Lexicon) -> str | None:
-    """The term a definition question asks about, in the documents' words ("spbe arsitektur")."""
+def _defined_term(text: str, lexicon: Lexicon) -> str | None:
+    """The term a definition question asks about, in the documents' words ("spbe arsitektur").
+
+    The glossary reads the term even when the question is too short to tell its language ("define
+    interoperability"); its Indonesian words are not glossary entries, so they stay as they are.
+    """
     term = definition_term(text)
-    return lexicon.gloss(term) if term and english else term
+    return lexicon.gloss(term) if term else term
 
 
 def read_intent(text: str, lexicon: Lexicon) -> Intent:
@@ -307,7 +316,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
         pasal=pasal,
         ayat=ayat,
         lookup=lookup,
-        definition=None if pasal or _PARTS_RE.search(flat) else _defined_term(text, english, lexicon),
+        definition=None if pasal or _PARTS_RE.search(flat) else _defined_term(text, lexicon),
         injection=lexicon.injection(expand(text)),
         next_pasal=next_pasal,
         leans_back=leans_back,

@@ -48,6 +48,8 @@ _DEFINED_RE = re.compile(
 
 
 _HEADING_NUMBER_RE = re.compile(r"^(?:BAB\s+[IVXL]+\s+|[A-Z]\.\s+|\d+(?:\.\s?\d+)*\.?\s+|Tabel\s+\d+\.\s+)")
+# A word in more than this share of the passages ("spbe") may be left out of a defined term.
+_EVERYWHERE_SHARE = 0.3
 # Heading words in more than this share of the passages are too common to tell sections apart.
 _COMMON_HEADING_SHARE = 0.08
 
@@ -303,16 +305,24 @@ class KnowledgeIndex:
         key = _term_key(term)
         if not key:
             return []
+        # The field's everywhere-words ("spbe") may be left out: "tata kelola" is "Tata Kelola SPBE".
+        frequency = self.document_frequency()
+        common = len(self.passages) * _EVERYWHERE_SHARE
+
+        def specific(words_: frozenset[str]) -> frozenset[str]:
+            return frozenset(w for w in words_ if frequency.get(w, 0) <= common)
+
         scored: list[tuple[float, Passage]] = []
         for defined, index in self._definitions:
             overlap = len(key & defined) / len(key | defined)
-            if overlap >= 0.75:
+            if overlap >= 0.75 or (specific(key) and specific(key) == specific(defined)):
                 scored.append((overlap, self.passages[index]))
         order = [*prefer, *([self.core_regulation] if self.core_regulation else [])]
 
-        def rank(item: tuple[float, Passage]) -> tuple[int, float]:
+        def rank(item: tuple[float, Passage]) -> tuple[int, int, float]:
             reg = item[1].citation.regulation
-            return (order.index(reg) if reg in order else len(order), -item[0])
+            close = 0 if item[0] >= 0.75 else 1  # a near-exact term first, in any regulation
+            return (close, order.index(reg) if reg in order else len(order), -item[0])
 
         seen: set[int] = set()
         out = []
