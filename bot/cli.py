@@ -380,7 +380,7 @@ def whatsapp(ctx: typer.Context) -> None:
     """Jalankan bot WhatsApp (server webhook Cloud API); pengaturan dari SPBE_WHATSAPP_*."""
     from bot.admin import Admin
     from bot.answer_log import AnswerLog
-    from bot.channels.whatsapp import WEBHOOK_PATH, GraphConfig, WhatsAppChannel, run
+    from bot.channels.whatsapp import GraphConfig, WhatsAppChannel, run
     from bot.core.limits import RateLimit
     from bot.wiring import build_dialogue
 
@@ -414,14 +414,16 @@ def whatsapp(ctx: typer.Context) -> None:
         RateLimit(settings.user_rate_limit),
         admin_numbers=settings.whatsapp_admin_numbers,
     )
-    where = f"http://{settings.whatsapp_host}:{settings.whatsapp_port}{WEBHOOK_PATH}"
-    err.print(f"Bot WhatsApp menerima webhook di {where}. Tekan Ctrl+C untuk berhenti.", highlight=False)
+
+    def ready(url: str) -> None:
+        err.print(f"Bot WhatsApp menerima webhook di {url}. Tekan Ctrl+C untuk berhenti.", highlight=False)
+
     try:
-        run(channel, config, settings.whatsapp_host, settings.whatsapp_port)
+        run(channel, config, settings.whatsapp_host, settings.whatsapp_port, on_ready=ready)
     except OSError as exc:
         raise UserError(
-            f"Server webhook tidak dapat mendengarkan di {settings.whatsapp_host}:{settings.whatsapp_port} "
-            f"({exc.strerror or exc}). Periksa SPBE_WHATSAPP_HOST dan SPBE_WHATSAPP_PORT."
+            f"Tidak dapat mendengarkan di {settings.whatsapp_host}:{settings.whatsapp_port} ({exc}); "
+            "periksa SPBE_WHATSAPP_HOST dan SPBE_WHATSAPP_PORT."
         ) from exc
     finally:
         answer_log.close()

@@ -12,7 +12,8 @@ import pytest
 from bot.answer_log import AnswerLog
 from bot.channels.formatting import from_whatsapp, split_message, to_whatsapp
 from bot.channels.host import ADMIN_ONLY, NOT_TEXT
-from bot.channels.whatsapp import FEEDBACK_PROMPT, WhatsAppChannel
+from bot.channels.whatsapp import FEEDBACK_PROMPT, WhatsAppChannel, serving_apart
+from bot.channels.whatsapp_webhook import webhook_process
 from bot.core.dialogue import Dialogue
 from bot.testing.whatsapp_server import FakeWhatsApp, bsuid, running
 
@@ -372,6 +373,33 @@ async def test_group_messages_are_not_answered(whatsapp):
     assert delivery.status == 200 and fake.sent == []
 
 
+async def test_the_receiver_in_a_process_of_its_own_hands_messages_over(dialogue_factory, tmp_path):
+    log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
+    channel = WhatsAppChannel(dialogue_factory(), log)
+    fake = FakeWhatsApp()
+    await fake.start()
+    try:
+        async with serving_apart(channel, fake.config()) as (url, ended):
+            fake.webhook_url = url + "/webhook"
+            payload = fake.text_payload(USER, "apa itu arsitektur spbe?")
+            first, again = await fake.deliver(payload), await fake.deliver(payload)
+            forged = await fake.deliver(fake.text_payload(USER, "x"), signature="sha256=" + "2" * 64)
+            malformed = await fake.deliver(b"{")
+            assert [d.status for d in (first, again, forged, malformed)] == [200, 200, 403, 400]
+            reply = await fake.reply_to(first.message_id, timeout=30)
+            assert reply is not None and "Pasal 1 angka 6" in reply["text"]
+            port = int(url.rsplit(":", 1)[1])
+            with pytest.raises(OSError, match="in use"):  # a second receiver cannot take the same port
+                async with webhook_process("127.0.0.1", port, "s", "t", lambda body: None):
+                    pass
+            assert not ended.done()
+        assert ended.done()  # the receiver's process stopped with the channel
+        assert len(fake.sent_to(USER)) == 1 and len(log.rows()) == 1
+    finally:
+        await fake.stop()
+        log.close()
+
+
 ADMIN = "6281199990000"
 
 
@@ -464,6 +492,24 @@ async def test_missing_settings_are_one_clear_error(corpus_settings):
     assert code == 2 and "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert "SPBE_WHATSAPP_APP_SECRET" in stderr and "SPBE_WHATSAPP_VERIFY_TOKEN" in stderr
     assert "SPBE_WHATSAPP_TOKEN" not in stderr
+
+
+async def test_a_port_in_use_is_one_clear_error(corpus_settings):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            "SPBE_WHATSAPP_TOKEN": "t",
+            "SPBE_WHATSAPP_PHONE_ID": "1",
+            "SPBE_WHATSAPP_APP_SECRET": "s",
+            "SPBE_WHATSAPP_VERIFY_TOKEN": "v",
+            "SPBE_WHATSAPP_PORT": str(taken.getsockname()[1]),
+        }
+        code, stderr = await _cli(env, corpus_settings)
+    assert code == 2 and "Traceback" not in stderr and "SPBE_WHATSAPP_PORT" in stderr
+    assert len(stderr.strip().splitlines()) == 1 and "already in use" in stderr
 
 
 async def test_cli_serves_the_webhook_against_the_configured_graph_api(corpus_settings):

@@ -1,30 +1,27 @@
-"""The WhatsApp channel: pywa (Cloud API) over the dialogue engine, behind an aiohttp webhook server.
+"""The WhatsApp channel: pywa (Cloud API) over the dialogue engine; it translates, nothing more.
 
-WhatsApp posts every update to one webhook and retries it until it gets a 200, so the server checks the
-signature (pywa), checks the payload's shape, forgets nothing it has seen (message ids), answers 200 at
-once and leaves the answering to background tasks. Replies only ever answer a user's own message, so
-they stay inside WhatsApp's 24-hour customer-service window: the bot sends nothing proactive.
+What WhatsApp posts is checked and deduplicated by the webhook receiver (`whatsapp_webhook.py`), which
+answers 200 at once and hands each new message over; here pywa turns it into a `Message` or a button
+press, and background tasks answer it. Replies only ever answer a user's own message, so they stay
+inside WhatsApp's 24-hour customer-service window: the bot sends nothing proactive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
+import signal
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import httpx
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pywa.utils import HUB_CH, HUB_SIG, HUB_VT, UserIdentifier
+from pywa.utils import UserIdentifier
 from pywa_async import WhatsApp
 from pywa_async.errors import ThrottlingError, WhatsAppError
 from pywa_async.handlers import CallbackButtonHandler, MessageHandler
@@ -33,6 +30,7 @@ from pywa_async.types import CallbackButton, Message, MessageType
 
 from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
+from bot.channels.aiohttp_transport import AiohttpTransport
 from bot.channels.formatting import WHATSAPP_LIMIT, split_message, to_whatsapp
 from bot.channels.host import (
     ADMIN_COMMANDS,
@@ -44,20 +42,18 @@ from bot.channels.host import (
     HostReply,
     one_openmp_thread,
 )
+from bot.channels.whatsapp_webhook import WEBHOOK_PATH, WebhookReceiver, webhook_process
 from bot.core.dialogue import Dialogue
 from bot.core.limits import RateLimit
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-WEBHOOK_PATH = "/webhook"
-HEALTH_PATH = "/health"
 WINDOW_S = 24 * 3600  # the customer-service window opened by each message a user sends
 BUTTONS_BODY_LIMIT = 1024  # an interactive message's body is shorter than a text message
 FEEDBACK_PROMPT = "Apakah jawaban di atas membantu? Beri penilaian atau buka Pasal lengkap."
 REINDEX_STARTED = "Memuat dokumen di latar belakang. Pengguna tetap dilayani dari indeks lama."
 REINDEX_FAILED = "Reindeks gagal; indeks lama tetap dipakai. Detailnya ada di log."
-SEEN_IDS = 100_000  # message ids remembered for deduplication (WhatsApp retries for up to 7 days)
 # Nothing to answer: WhatsApp's own notices and messages a user removed.
 _SILENT = {MessageType.SYSTEM, MessageType.REVOKE, MessageType.EDIT, MessageType.REQUEST_WELCOME}
 # Throttling and server-side errors that go away by themselves (Cloud API error codes).
@@ -75,85 +71,6 @@ class GraphConfig:
     app_secret: str = field(repr=False)
     verify_token: str = field(repr=False)
     graph_url: str = "https://graph.facebook.com"
-
-
-# -- the webhook payload's shape (the edge: pydantic) --------------------------------------------
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class _Contact(_Loose):
-    wa_id: str | None = None
-    user_id: str | None = None
-
-    @model_validator(mode="after")
-    def _identified(self) -> _Contact:
-        if not (self.wa_id or self.user_id):
-            raise ValueError("a contact needs wa_id or user_id")
-        return self
-
-
-class _Message(_Loose):
-    id: str = Field(min_length=1)
-    from_: str | None = Field(None, alias="from")
-    from_user_id: str | None = None
-    timestamp: str | int
-    type: str = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _has_sender(self) -> _Message:
-        if not (self.from_ or self.from_user_id):
-            raise ValueError("a message needs a sender")
-        return self
-
-
-class _Metadata(_Loose):
-    phone_number_id: str
-
-
-class _MessagesValue(_Loose):
-    metadata: _Metadata
-    contacts: list[_Contact] = []
-    messages: list[_Message] = []
-    statuses: list[dict[str, Any]] = []
-
-    @model_validator(mode="after")
-    def _contacts_for_messages(self) -> _MessagesValue:
-        if self.messages and not self.contacts:
-            raise ValueError("messages without contacts")
-        return self
-
-
-class _Change(_Loose):
-    field: str
-    value: dict[str, Any]
-
-
-class _Entry(_Loose):
-    id: str
-    changes: list[_Change]
-
-
-class _Envelope(_Loose):
-    object: str
-    entry: list[_Entry] = Field(min_length=1)
-
-
-class _SeenIds:
-    """Message ids already taken, the oldest forgotten first."""
-
-    def __init__(self, size: int = SEEN_IDS) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-
-    def add(self, message_id: str) -> bool:
-        """Remember an id; False when it was already there."""
-        if message_id in self._ids:
-            return False
-        self._ids[message_id] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return True
 
 
 class WhatsAppChannel:
@@ -182,32 +99,22 @@ class WhatsAppChannel:
         self._workers = ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="wa-answer", initializer=one_openmp_thread
         )
-        self._seen = _SeenIds()
         self._tasks: set[asyncio.Task[None]] = set()
         self._chat_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._wa: WhatsApp | None = None
 
-    # -- the web server ----------------------------------------------------------------------------
-    def build(self, config: GraphConfig) -> web.Application:
-        """The aiohttp application: webhook handshake and updates on /webhook, and /health."""
-        app = web.Application(client_max_size=1024**2)
-        app.router.add_get(WEBHOOK_PATH, self.verify)
-        app.router.add_post(WEBHOOK_PATH, self.webhook)
-        app.router.add_get(HEALTH_PATH, self.health)
-        app.cleanup_ctx.append(partial(self._graph_client, config))
-        return app
-
-    async def _graph_client(self, config: GraphConfig, app: web.Application) -> AsyncIterator[None]:
-        """The pywa client and its HTTP session live as long as the server; in-flight answers finish first."""
-        session = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0))
+    # -- running -----------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def connected(self, config: GraphConfig) -> AsyncIterator[None]:
+        """The pywa client and its HTTP session; at the end, answers in flight finish first."""
+        # httpx's API (pywa needs it) over aiohttp's connection pool: see aiohttp_transport.py.
+        session = httpx.AsyncClient(transport=AiohttpTransport(), timeout=httpx.Timeout(20.0, connect=5.0))
         wa = WhatsApp(
             phone_id=config.phone_id,
             token=config.token,
             session=session,
-            verify_token=config.verify_token,
-            app_secret=config.app_secret,
             webhook_endpoint=WEBHOOK_PATH,
-            skip_duplicate_updates=False,  # deduplicated here by message id, before anything is queued
+            skip_duplicate_updates=False,  # the receiver deduplicates by message id
             user_identifier_priority=_REPLY_TO_NUMBER_FIRST,
         )
         # pywa addresses graph.facebook.com/vNN; keep its version, change the root (a local fake in tests).
@@ -221,68 +128,9 @@ class WhatsAppChannel:
             await session.aclose()
             self._wa = None
 
-    async def verify(self, request: web.Request) -> web.Response:
-        """GET /webhook: the subscription handshake; the challenge comes back only for the right token."""
-        query = request.query
-        if query.get("hub.mode") != "subscribe":
-            return web.Response(text="Forbidden", status=403)
-        challenge, status = await self._client.webhook_challenge_handler(
-            vt=query.get(HUB_VT), ch=query.get(HUB_CH)
-        )
-        if status == 200 and not challenge:
-            return web.Response(text="Bad Request", status=400)
-        return web.Response(text=challenge or "Forbidden", status=status)
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        """POST /webhook: signature over the raw body, then shape; new messages queued; 200 at once."""
-        body = await request.read()
-        try:
-            rejection = await self._client.webhook_update_validator(body, request.headers.get(HUB_SIG))
-        except TypeError:  # a signature with non-ASCII characters cannot be compared: it is not one
-            rejection = ("Forbidden", 403)
-        if rejection is not None:
-            return web.Response(text=rejection[0], status=rejection[1])
-        try:
-            payloads = list(self._new_messages(body))
-        except (ValueError, ValidationError) as exc:  # pydantic's ValidationError is a ValueError too
-            problems = exc.error_count() if isinstance(exc, ValidationError) else 1
-            logger.warning("webhook refused: not a WhatsApp payload (%d problem(s))", problems)
-            return web.Response(text="Bad Request", status=400)
-        for payload in payloads:
-            self._spawn(self._client.webhook_update_handler(payload))
-        return web.Response(text="OK")
-
-    async def health(self, request: web.Request) -> web.Response:
-        """GET /health: up, and how many updates are being answered."""
-        return web.json_response({"status": "ok", "pending": len(self._tasks)})
-
-    def _new_messages(self, body: bytes) -> Iterator[bytes]:
-        """Each message not seen before, alone in a payload of its own (pywa reads one message per update).
-
-        Status updates and other fields are acknowledged and ignored.
-        """
-        raw = json.loads(body)
-        envelope = _Envelope.model_validate(raw)
-        batches = []
-        for entry_raw, entry in zip(raw["entry"], envelope.entry, strict=True):
-            for change_raw, change in zip(entry_raw["changes"], entry.changes, strict=True):
-                if change.field == "messages":
-                    value = _MessagesValue.model_validate(change.value)
-                    batches.append((entry.id, change_raw["value"], value))
-        for entry_id, value_raw, value in batches:  # all of the payload is valid before anything is taken
-            rest = {k: v for k, v in value_raw.items() if k not in ("messages", "contacts", "statuses")}
-            for message_raw, message in zip(value_raw.get("messages", []), value.messages, strict=True):
-                if not self._seen.add(message.id):
-                    logger.info("duplicate delivery of a message acknowledged; not answered again")
-                    continue
-                contact = _contact_of(message, value.contacts)
-                single = {**rest, "contacts": [contact], "messages": [message_raw]}
-                yield json.dumps(
-                    {
-                        "object": envelope.object,
-                        "entry": [{"id": entry_id, "changes": [{"field": "messages", "value": single}]}],
-                    }
-                ).encode()
+    def dispatch(self, payload: bytes) -> None:
+        """A checked one-message payload from the receiver: pywa reads it, a background task answers it."""
+        self._spawn(self._client.webhook_update_handler(payload))
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -467,22 +315,6 @@ def _chat_key(update: Message | CallbackButton) -> str:
     return update.from_user.bsuid
 
 
-def _contact_of(message: _Message, contacts: list[_Contact]) -> dict[str, Any]:
-    """The sender's contact entry, with user_id filled from wa_id for payloads without BSUIDs."""
-    contact = next(
-        (
-            c
-            for c in contacts
-            if (message.from_user_id and c.user_id == message.from_user_id)
-            or (message.from_ and c.wa_id == message.from_)
-        ),
-        contacts[0],
-    )
-    data = contact.model_dump(exclude_none=True)
-    data["user_id"] = contact.user_id or contact.wa_id
-    return data
-
-
 def _transient(exc: Exception) -> bool:
     """Throttling (429), server errors (5xx) and connection failures are worth another try."""
     if isinstance(exc, httpx.TransportError):
@@ -516,23 +348,77 @@ def _log_failure(exc: Exception, who: str, attempts: int) -> None:
         logger.error("message to chat %s refused by the Graph API (%s)", who, _describe(exc))
 
 
-def run(channel: WhatsAppChannel, config: GraphConfig, host: str, port: int) -> None:
-    """Serve until Ctrl+C or SIGTERM; answers in flight are finished before the process exits."""
-    # No access log: the handshake's query string holds the verify token.
-    web.run_app(channel.build(config), host=host, port=port, access_log=None, print=None)
+def build(channel: WhatsAppChannel, config: GraphConfig) -> web.Application:
+    """The webhook receiver and the channel in one aiohttp application (one process: tests, the runner)."""
+    app = web.Application(client_max_size=1024**2)
+    WebhookReceiver(config.app_secret, config.verify_token, channel.dispatch).add_routes(app)
+
+    async def connected(app: web.Application) -> AsyncIterator[None]:
+        async with channel.connected(config):
+            yield
+
+    app.cleanup_ctx.append(connected)
+    return app
 
 
 @contextlib.asynccontextmanager
 async def serving(
     channel: WhatsAppChannel, config: GraphConfig, host: str = "127.0.0.1", port: int = 0
 ) -> AsyncIterator[str]:
-    """The webhook server running in this event loop (a free port by default); yields its base URL."""
-    runner = web.AppRunner(channel.build(config), access_log=None)
+    """The webhook server in this process and event loop (a free port by default); yields its base URL."""
+    runner = web.AppRunner(build(channel, config), access_log=None)  # the query holds the verify token
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
     try:
-        await site.start()
+        await web.TCPSite(runner, host, port).start()
         bound = runner.addresses[0][1]
         yield f"http://{host}:{bound}"
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def serving_apart(
+    channel: WhatsAppChannel, config: GraphConfig, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[tuple[str, asyncio.Task[None]]]:
+    """The webhook receiver in a process of its own, the channel answering here (`spbe-bot whatsapp`).
+
+    Yields the receiver's base URL and a task that ends if that process does. OSError when the receiver
+    cannot listen.
+    """
+    async with (
+        channel.connected(config),
+        webhook_process(host, port, config.app_secret, config.verify_token, channel.dispatch) as (url, ended),
+    ):
+        yield url, ended
+
+
+def run(
+    channel: WhatsAppChannel,
+    config: GraphConfig,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until Ctrl+C or SIGTERM; answers in flight are finished before the process exits."""
+    asyncio.run(_run(channel, config, host, port, on_ready))
+
+
+async def _run(
+    channel: WhatsAppChannel,
+    config: GraphConfig,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None] | None,
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with serving_apart(channel, config, host, port) as (url, ended):
+        if on_ready is not None:
+            on_ready(url + WEBHOOK_PATH)
+        stopping = loop.create_task(stop.wait())
+        await asyncio.wait({stopping, ended}, return_when=asyncio.FIRST_COMPLETED)
+        if ended.done():
+            logger.error("the webhook process ended; stopping")
+        stopping.cancel()
