@@ -74,7 +74,7 @@ class GraphConfig:
 
 
 class WhatsAppChannel:
-    """The webhook server's handlers and the pywa handlers that turn messages into answers."""
+    """pywa handlers that turn messages and button presses into answers, and the Graph calls sending them."""
 
     def __init__(
         self,
