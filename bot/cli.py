@@ -376,6 +376,70 @@ async def _get_me(bot: Any) -> Any:
 
 
 @app.command()
+def whatsapp(ctx: typer.Context) -> None:
+    """Jalankan bot WhatsApp (server webhook Cloud API); pengaturan dari SPBE_WHATSAPP_*."""
+    from bot.admin import Admin
+    from bot.answer_log import AnswerLog
+    from bot.channels.whatsapp import GraphConfig, WhatsAppChannel, run
+    from bot.core.limits import RateLimit
+    from bot.wiring import build_dialogue
+
+    settings = _settings(ctx)
+    required = {
+        "SPBE_WHATSAPP_TOKEN": settings.whatsapp_token,
+        "SPBE_WHATSAPP_PHONE_ID": settings.whatsapp_phone_id,
+        "SPBE_WHATSAPP_APP_SECRET": settings.whatsapp_app_secret,
+        "SPBE_WHATSAPP_VERIFY_TOKEN": settings.whatsapp_verify_token,
+    }
+    missing = [name for name, value in required.items() if not _present(value)]
+    if missing:
+        raise UserError(f"Bot WhatsApp belum dapat berjalan: {', '.join(missing)} belum diatur.")
+    config = GraphConfig(
+        phone_id=str(settings.whatsapp_phone_id),
+        token=_secret(settings.whatsapp_token),
+        app_secret=_secret(settings.whatsapp_app_secret),
+        verify_token=_secret(settings.whatsapp_verify_token),
+        graph_url=settings.whatsapp_graph_url,
+    )
+    # pywa logs whole updates and requests (phone numbers) at DEBUG: never below WARNING here.
+    logging.getLogger("pywa").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # The model and index load before the server listens, so the first user does not wait.
+    dialogue = build_dialogue(settings)
+    salt = settings.log_salt.get_secret_value() if settings.log_salt else None
+    answer_log = AnswerLog(settings.answer_log_path, salt)
+    channel = WhatsAppChannel(
+        dialogue,
+        answer_log,
+        Admin(settings, dialogue, answer_log),
+        RateLimit(settings.user_rate_limit),
+        admin_numbers=settings.whatsapp_admin_numbers,
+    )
+
+    def ready(url: str) -> None:
+        err.print(f"Bot WhatsApp menerima webhook di {url}. Tekan Ctrl+C untuk berhenti.", highlight=False)
+
+    try:
+        run(channel, config, settings.whatsapp_host, settings.whatsapp_port, on_ready=ready)
+    except OSError as exc:
+        raise UserError(
+            f"Tidak dapat mendengarkan di {settings.whatsapp_host}:{settings.whatsapp_port} ({exc}); "
+            "periksa SPBE_WHATSAPP_HOST dan SPBE_WHATSAPP_PORT."
+        ) from exc
+    finally:
+        answer_log.close()
+
+
+def _present(value: object) -> bool:
+    if hasattr(value, "get_secret_value"):
+        value = value.get_secret_value()
+    return bool(value and str(value).strip())
+
+
+def _secret(value: Any) -> str:
+    return str(value.get_secret_value()).strip()
+
+
+@app.command()
 def report(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(help="Sejak tanggal (YYYY-MM-DD).")] = None,
@@ -468,15 +532,16 @@ class Channel(StrEnum):
 
     core = "core"
     telegram = "telegram"
+    whatsapp = "whatsapp"
 
 
 @dialogues_app.command("run")
 def dialogues_run(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Berkas YAML kasus dialog atau foldernya.")],
-    channel: Annotated[Channel, typer.Option(help="core: mesin dialog; telegram: lewat Bot API palsu.")] = (
-        Channel.core
-    ),
+    channel: Annotated[
+        Channel, typer.Option(help="core: mesin dialog; telegram/whatsapp: lewat server API palsu.")
+    ] = Channel.core,
     tags: Annotated[
         list[str] | None, typer.Option("--tag", help="Hanya kasus bertanda ini (boleh diulang).")
     ] = None,

@@ -86,6 +86,29 @@ class Settings(BaseSettings):
         description="secret_token Telegram must send with each webhook request (required for --webhook).",
     )
 
+    whatsapp_token: SecretStr | None = Field(
+        None, description="WhatsApp Cloud API access token (system user token; never logged)."
+    )
+    whatsapp_phone_id: str | None = Field(None, description="Phone number ID the bot sends from.")
+    whatsapp_app_secret: SecretStr | None = Field(
+        None, description="Meta app secret; X-Hub-Signature-256 of every webhook is checked with it."
+    )
+    whatsapp_verify_token: SecretStr | None = Field(
+        None, description="Verify token of the webhook handshake (hub.verify_token)."
+    )
+    whatsapp_graph_url: str = Field(
+        "https://graph.facebook.com",
+        description="Graph API root; the API version, phone number id and /messages are appended.",
+    )
+    whatsapp_host: str = Field("127.0.0.1", description="Address the WhatsApp webhook server listens on.")
+    whatsapp_port: int = Field(
+        8080, ge=1, le=65535, description="Port the WhatsApp webhook server listens on."
+    )
+    whatsapp_admin_numbers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="WhatsApp numbers (international, digits) allowed to run admin commands.",
+    )
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -94,4 +117,15 @@ class Settings(BaseSettings):
             return [v for v in (part.strip(" []") for part in value.split(",")) if v]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("whatsapp_admin_numbers", mode="before")
+    @classmethod
+    def _split_numbers(cls, value: object) -> object:
+        """Accept '+62 812-3456,62811' as well as a list; keep the digits of each number."""
+        if isinstance(value, str | int):
+            value = str(value).split(",")
+        if isinstance(value, list | tuple):
+            numbers = ("".join(ch for ch in str(v) if ch.isdigit()) for v in value)
+            return [n for n in numbers if n]
         return value

@@ -38,7 +38,7 @@ def test_the_library_covers_what_testers_need():
     assert all(case.xfail is None or case.xfail.strip() for case in cases)
 
 
-@pytest.mark.parametrize("channel", ["core", "telegram"])
+@pytest.mark.parametrize("channel", ["core", "telegram", "whatsapp"])
 def test_every_library_case_passes(default_settings, channel):
     results = run(library(), build_dialogue(default_settings), channel)
     failed = [r for r in results if r.failed]

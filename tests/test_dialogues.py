@@ -1,4 +1,4 @@
-"""The dialogue case runner: the format, every expectation passing and failing, both channels, reports."""
+"""The dialogue case runner: the format, every expectation passing and failing, every channel, reports."""
 
 from __future__ import annotations
 
@@ -157,14 +157,14 @@ FAILING = """
 """
 
 
-@pytest.mark.parametrize("channel", ["core", "telegram"])
+@pytest.mark.parametrize("channel", ["core", "telegram", "whatsapp"])
 def test_every_expectation_passes_when_met(dialogue_factory, tmp_path, channel):
     (result,) = run(load(tmp_path, PASSING), dialogue_factory(), channel)
     assert result.status == "lulus", result.failures
     assert len(result.transcript) == 6 and "Bunyi Perpres 95/2018 Pasal 40" in result.transcript[2][1]
 
 
-@pytest.mark.parametrize("channel", ["core", "telegram"])
+@pytest.mark.parametrize("channel", ["core", "telegram", "whatsapp"])
 def test_every_expectation_fails_when_not_met(dialogue_factory, tmp_path, channel):
     failing, known, fixed = run(load(tmp_path, FAILING), dialogue_factory(), channel)
     assert failing.status == "gagal" and failing.failed
@@ -200,6 +200,20 @@ async def test_telegram_channel_reports_a_rejected_message(dialogue_factory, tmp
     assert result.status == "gagal"
     assert "Telegram menolak pesan" in result.failures[0].actual
     assert "Selamat datang" in result.transcript[0][1]  # resent as plain text: nothing lost
+
+
+async def test_whatsapp_channel_reports_a_refused_message(dialogue_factory, tmp_path):
+    from bot.answer_log import AnswerLog
+    from bot.dialogues.runner import WhatsAppDriver, run_cases
+
+    (case,) = load(tmp_path, "- name: x\n  turns:\n    - user: /start\n")
+    log = AnswerLog(tmp_path / "log.sqlite3")
+    async with WhatsAppDriver(dialogue_factory(), log) as driver:
+        driver.fake.fail_next.append((400, 131009, "Parameter value is not valid"))
+        (result,) = await run_cases(driver, [case])
+    log.close()
+    assert result.status == "gagal"
+    assert "WhatsApp menolak pesan (131009" in result.failures[0].actual
 
 
 # -- reports ---------------------------------------------------------------------------------------
@@ -251,6 +265,11 @@ def test_cli_runs_cases_writes_reports_and_exits_by_result(corpus_settings, tmp_
     )
     assert only_a.returncode == 0, only_a.stdout + only_a.stderr
     assert "1 kasus, 1 lulus, 0 gagal" in only_a.stdout
+    on_whatsapp = run_cli(
+        corpus_settings, "dialogues", "run", str(tmp_path), "--tag", "a", "--channel", "whatsapp"
+    )
+    assert on_whatsapp.returncode == 0, on_whatsapp.stdout + on_whatsapp.stderr
+    assert "1 kasus, 1 lulus, 0 gagal" in on_whatsapp.stdout
     write(tmp_path, "rusak.yaml", "- name: r\n  turns:\n    - user: a\n      kontains: b\n")
     broken = run_cli(corpus_settings, "dialogues", "run", str(tmp_path / "rusak.yaml"))
     assert (

@@ -24,7 +24,11 @@ def test_imports_run_one_way():
     assert not [i for i in _imports(ROOT / "knowledge") if i[1] in {"bot", "ingest"}]
     assert not [i for i in _imports(ROOT / "ingest") if i[1] == "bot"]
     core = _imports(ROOT / "bot" / "core")
-    assert not [i for i in core if i[1] in {"ingest", "telegram", "pywa", "starlette", "aiohttp", "typer"}]
+    assert not [
+        i
+        for i in core
+        if i[1] in {"ingest", "telegram", "pywa", "pywa_async", "starlette", "aiohttp", "httpx", "typer"}
+    ]
 
 
 def test_every_setting_is_in_the_readme_table():

