@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.text import STOPWORDS, expand, stem
+from bot.core.text import ENGLISH_FUNCTION_WORDS, STOPWORDS, expand, stem
 from knowledge.catalog import Catalog
 from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
 
@@ -23,15 +23,6 @@ _ACRONYM_SKIP = frozenset(
 )
 # Passages a word must occur in to count as one of the field's words.
 _FIELD_FREQUENCY = 3
-# English function words: with the glossary's English terms they tell an English question apart.
-_ENGLISH_WORDS = frozenset(
-    """
-    what who whom whose which how when where why does do did is are was were be been being the a an of in
-    on at to for from by with and or but not no it its this that these those there their they them must
-    should shall can could may might will would has have had any all each every many much often long
-    under according per than then also if about into between within without after before during
-    """.split()
-)
 _NOMOR = (
     r"\s*(?:ri\s*)?(?:no\.?|nomor|nomer|nmr)?\s*:?\s*(?P<n>\d{1,4}[a-z]?)\b"
     r"(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
@@ -387,7 +378,7 @@ class Lexicon:
         """Whether a question is written in English: most of its words are English function words or
         the glossary's English terms."""
         tokens = re.findall(r"[a-z]+", text.lower())
-        english = sum(1 for t in tokens if t in _ENGLISH_WORDS or t in self._english_words)
+        english = sum(1 for t in tokens if t in ENGLISH_FUNCTION_WORDS or t in self._english_words)
         return len(tokens) >= 3 and english * 2 >= len(tokens)
 
     def translate(self, text: str) -> str:

@@ -42,7 +42,8 @@ _DEFINITION_RES = (
     re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:diartikan|didefinisikan)\b"),
     re.compile(r"\b(?:definition|meaning)\s+of\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+?)(?:\s+(?:in|under)\s+.*)?$"),
     re.compile(r"\bwhat\s+does\s+(?:the\s+term\s+)?(?P<t>.+?)\s+mean\b"),
-    re.compile(r"^define\s+(?P<t>.+)"),
+    re.compile(r"(?:^|\b(?:does|do|is|are)\s+.+?\s+)define\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
+    re.compile(r"^(?:how\s+is\s+)?(?:a\s+|an\s+|the\s+)?(?P<t>[\w\s/-]+?)\s+defined\b"),
     re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
 )
 # "X itu meliputi apa saja?" asks what X consists of, which the Pasal that lists it answers, not Pasal 1.
@@ -189,7 +190,8 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
 
 def definition_term(text: str) -> str | None:
     """The term a 'what is X' question asks about, if it is one."""
-    flat = re.sub(r"[?!.,;:\"'()]", " ", expand(text))
+    # A parenthesis glosses the term ("'Pusat Data' (data centre)"): it is not part of it.
+    flat = re.sub(r"[?!.,;:\"'()]", " ", re.sub(r"\([^)]*\)", " ", expand(text)))
     flat = re.sub(r"\s+", " ", flat).strip()
     for pattern in _DEFINITION_RES:
         m = pattern.search(flat)

@@ -59,7 +59,7 @@ class SearchRequest:
     """A search, with what the question tells about the answer it needs."""
 
     text: str  # the lexical query (a follow-up carries the topic; English is read through the glossary)
-    dense_text: str = ""  # what the embedder reads, when not the same
+    dense_text: str = ""  # what the embedder also reads, when not the same (an English question)
     prefer: tuple[str, ...] = ()  # regulations the question names (or its year's report)
     topic: tuple[str, ...] = ()  # regulations the conversation is about (follow-ups)
     last_units: tuple[tuple[str, str], ...] = ()  # units the last answer cited (follow-ups)
@@ -491,7 +491,14 @@ class KnowledgeIndex:
         text = request.text
         lexical = self.lexical(text)
         lexical_top = [int(i) for i in np.argsort(-lexical)[:pool] if lexical[i] > 0]
-        dense = self.dense(request.dense_text or text, n=pool)
+        dense = self.dense(text, n=pool)
+        if request.dense_text and request.dense_text != text:
+            # An English question: its own words and their gloss in the documents' words each find
+            # passages the other misses; a passage keeps the nearer of its two similarities.
+            nearest = dict(dense)
+            for index, similarity in self.dense(request.dense_text, n=pool):
+                nearest[index] = max(similarity, nearest.get(index, -1.0))
+            dense = sorted(nearest.items(), key=lambda item: -item[1])[:pool]
         headings = self._heading_matches(text)[:pool]
         fused: dict[int, float] = defaultdict(float)
         for rank, index in enumerate(lexical_top):
