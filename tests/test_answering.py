@@ -573,6 +573,31 @@ def test_english_questions_reach_their_indonesian_twins_passage(default_dialogue
 
 
 @pytest.mark.parametrize(
+    ("english", "cited"),
+    [
+        ("what does article 42 of presidential regulation 95/2018 say?", "Perpres 95/2018 Pasal 42"),
+        (
+            "How does the SPBE regulation define a 'Pusat Data' (data centre)?",
+            "Perpres 95/2018 Pasal 1 angka 18",
+        ),
+    ],
+)
+def test_english_names_articles_kinds_and_definitions(default_dialogue, english, cited):
+    answer = default_dialogue.ask("en-named", english)
+    assert not answer.refused and _cited(answer)[0].startswith(cited), _cited(answer)
+
+
+def test_an_english_conversation_is_not_refused_for_its_own_function_words(default_dialogue):
+    dialogue = default_dialogue
+    first = dialogue.ask("en-chat", "Under Perpres 95/2018, who manages the national data centre?")
+    assert _cited(first)[0].startswith("Perpres 95/2018 Pasal 30"), _cited(first)
+    # "we", "our", "already", "then": none of them is a word of the field, none makes it out of scope.
+    second = dialogue.ask("en-chat", "Who do we register our capacity needs with?")
+    assert not second.refused and _cited(second)[0].startswith("Perpres 95/2018 Pasal 30"), _cited(second)
+    assert dialogue.ask("en-chat", "What is the best recipe for beef rendang?").refusal == "out_of_scope"
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "berapa kali perpres 95 sudah direvisi sejak 2018?",
