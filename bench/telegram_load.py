@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from load_common import QUESTIONS, cpu_s, percentile  # noqa: E402
+
 from bot.answer_log import AnswerLog  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
 from bot.core.dialogue import Dialogue  # noqa: E402
@@ -44,20 +46,6 @@ from bot.core.limits import RateLimit  # noqa: E402
 from bot.testing.telegram_server import FakeTelegram  # noqa: E402
 from bot.wiring import build_dialogue  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
-
-QUESTIONS = [
-    "apa itu arsitektur spbe?",
-    "isi pasal 40 perpres 95 apa?",
-    "audit infrastruktur spbe milik pemda minimal brp kali dilakukan?",
-    "bobot domain layanan spbe dalam perhitungan indeks itu brp persen?",
-    "pasal berikutnya bilang apa?",
-    "siapa yang menetapkan arsitektur spbe instansi pusat?",
-    "kalau untuk pemda gimana?",
-    "tim koordinasi spbe nasional ketuanya siapa?",
-    "minta resep rendang dong",
-    "indeks spbe pemprov jawa barat tahun 2024 berapa?",
-]
-
 
 TELEGRAM_MESSAGES_PER_S = 30  # Telegram's documented ceiling per bot, as PTB's AIORateLimiter applies it
 
@@ -128,16 +116,11 @@ def users_process(
     asyncio.run(users(args, think, first_chat, port_out))
 
 
-def _cpu_s(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def run_scenario(
     dialogue: Dialogue, scenario: Scenario, think: float, first_chat: int, args: argparse.Namespace
 ) -> dict:
     """One scenario: a fresh Telegram channel over the loaded dialogue, the users in a child process."""
-    bot_cpu, users_cpu = _cpu_s(resource.RUSAGE_SELF), _cpu_s(resource.RUSAGE_CHILDREN)
+    bot_cpu, users_cpu = cpu_s(resource.RUSAGE_SELF), cpu_s(resource.RUSAGE_CHILDREN)
     parent_end, child_end = multiprocessing.Pipe()
     child = multiprocessing.get_context("spawn").Process(
         target=users_process, args=(args, think, first_chat, child_end)
@@ -160,7 +143,7 @@ async def run_scenario(
     await asyncio.to_thread(child.join)
     answered = sorted(t for t in figures["latencies"] if t is not None)
     elapsed = figures["elapsed"]
-    p95 = answered[min(len(answered) - 1, round(0.95 * (len(answered) - 1)))] if answered else None
+    p95 = percentile(answered, 0.95)
     asked = args.chats * args.questions
     lost = asked - len(answered)
     result = {
@@ -177,8 +160,8 @@ async def run_scenario(
         "p50_s": round(statistics.median(answered), 3) if answered else None,
         "p95_s": round(p95, 3) if p95 is not None else None,
         # CPU seconds in this scenario: the bot, and the fake server with its simulated users.
-        "bot_cpu_s": round(_cpu_s(resource.RUSAGE_SELF) - bot_cpu, 1),
-        "users_cpu_s": round(_cpu_s(resource.RUSAGE_CHILDREN) - users_cpu, 1),
+        "bot_cpu_s": round(cpu_s(resource.RUSAGE_SELF) - bot_cpu, 1),
+        "users_cpu_s": round(cpu_s(resource.RUSAGE_CHILDREN) - users_cpu, 1),
         "meets_targets": lost == 0 and p95 is not None and p95 <= 2.0,
     }
     if scenario.flood_limits and not think:

@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from load_common import QUESTIONS, cpu_s, percentile  # noqa: E402
+
 from bot.answer_log import AnswerLog  # noqa: E402
 from bot.channels.whatsapp import WEBHOOK_PATH, WhatsAppChannel, serving, serving_apart  # noqa: E402
 from bot.core.limits import RateLimit  # noqa: E402
@@ -46,18 +48,6 @@ from bot.testing.whatsapp_server import FakeWhatsApp  # noqa: E402
 from bot.wiring import build_dialogue  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
-QUESTIONS = [
-    "apa itu arsitektur spbe?",
-    "isi pasal 40 perpres 95 apa?",
-    "audit infrastruktur spbe milik pemda minimal brp kali dilakukan?",
-    "bobot domain layanan spbe dalam perhitungan indeks itu brp persen?",
-    "pasal berikutnya bilang apa?",
-    "siapa yang menetapkan arsitektur spbe instansi pusat?",
-    "kalau untuk pemda gimana?",
-    "tim koordinasi spbe nasional ketuanya siapa?",
-    "minta resep rendang dong",
-    "indeks spbe pemprov jawa barat tahun 2024 berapa?",
-]
 TARGETS = {"lost": 0, "webhook_p95_ms": 50.0}
 
 
@@ -117,22 +107,10 @@ def users_process(args: argparse.Namespace, pipe: multiprocessing.connection.Con
     asyncio.run(users(args, pipe))
 
 
-def _cpu_s(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def main_async(args: argparse.Namespace) -> dict:
     """Load the index once, serve the webhook, let the senders write, collect the figures."""
     dialogue = build_dialogue(Settings())
-    bot_cpu, users_cpu = _cpu_s(resource.RUSAGE_SELF), _cpu_s(resource.RUSAGE_CHILDREN)
+    bot_cpu, users_cpu = cpu_s(resource.RUSAGE_SELF), cpu_s(resource.RUSAGE_CHILDREN)
     parent_end, child_end = multiprocessing.Pipe()
     child = multiprocessing.get_context("spawn").Process(target=users_process, args=(args, child_end))
     child.start()
@@ -156,8 +134,8 @@ async def main_async(args: argparse.Namespace) -> dict:
     accepted = [seconds for status, seconds, _ in posts if status == 200]
     answered = [t for t in figures["latencies"] if t is not None]
     per_message = figures["answers_per_message"]
-    webhook_p95 = _percentile(accepted, 0.95)
-    answer_p95 = _percentile(answered, 0.95)
+    webhook_p95 = percentile(accepted, 0.95)
+    answer_p95 = percentile(answered, 0.95)
     lost = sum(1 for count in per_message if count == 0)
     return {
         "benchmark": "whatsapp_load",
@@ -184,8 +162,8 @@ async def main_async(args: argparse.Namespace) -> dict:
         "answer_p50_s": round(statistics.median(answered), 3) if answered else None,
         "answer_p95_s": round(answer_p95, 3) if answer_p95 is not None else None,
         # CPU seconds: the bot, and the fake platform with its simulated senders (the other process).
-        "bot_cpu_s": round(_cpu_s(resource.RUSAGE_SELF) - bot_cpu, 1),
-        "users_cpu_s": round(_cpu_s(resource.RUSAGE_CHILDREN) - users_cpu, 1),
+        "bot_cpu_s": round(cpu_s(resource.RUSAGE_SELF) - bot_cpu, 1),
+        "users_cpu_s": round(cpu_s(resource.RUSAGE_CHILDREN) - users_cpu, 1),
         "bot_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "targets": TARGETS,
         "meets_targets": lost == 0
