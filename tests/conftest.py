@@ -39,6 +39,25 @@ def corpus_path(name: str) -> Path:
     return path
 
 
+def small_indexed_settings(tmp_path: Path, **extra: object) -> Settings:
+    """Settings over a store of its own holding Perpres 82/2023 alone (hash embedder), ingested.
+
+    For admin tests: re-indexing it cannot disturb the stores other tests share.
+    """
+    import shutil
+
+    from bot.wiring import make_ingestor
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(corpus_path(CORPUS_FILES["Perpres 82/2023"]), docs)
+    settings = Settings(
+        documents_dir=docs, store_dir=tmp_path / "store", embedder="hash", _env_file=None, **extra
+    )
+    make_ingestor(settings).run([docs])
+    return settings
+
+
 @cache
 def parsed(regulation: str) -> ParsedDocument:
     """Parse one corpus document once per session."""

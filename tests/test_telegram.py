@@ -239,27 +239,13 @@ ADMIN = 7001
 @pytest.fixture
 async def admin_bot(tmp_path):
     """A bot over its own small store, with an admin, so re-indexing cannot disturb other tests."""
-    import shutil
-
     from bot.admin import Admin
     from bot.core.dialogue import Dialogue
     from bot.core.limits import RateLimit
-    from bot.wiring import build_responder, make_ingestor
-    from knowledge.settings import Settings
-    from tests.conftest import corpus_path
+    from bot.wiring import build_responder
+    from tests.conftest import small_indexed_settings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(corpus_path("perpres-82-2023-percepatan-transformasi-digital.pdf"), docs)
-    settings = Settings(
-        documents_dir=docs,
-        store_dir=tmp_path / "store",
-        embedder="hash",
-        admin_ids=[ADMIN],
-        user_rate_limit=3,
-        _env_file=None,
-    )
-    make_ingestor(settings).run([docs])
+    settings = small_indexed_settings(tmp_path, admin_ids=[ADMIN], user_rate_limit=3)
     dialogue = Dialogue(build_responder(settings))
     log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
     channel = TelegramChannel(

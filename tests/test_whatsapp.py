@@ -406,24 +406,11 @@ ADMIN = "6281199990000"
 @pytest.fixture
 async def admin_whatsapp(tmp_path):
     """A bot over its own small store, with an admin number, so re-indexing cannot disturb other tests."""
-    import shutil
-
     from bot.admin import Admin
-    from bot.wiring import build_dialogue, make_ingestor
-    from knowledge.settings import Settings
-    from tests.conftest import corpus_path
+    from bot.wiring import build_dialogue
+    from tests.conftest import small_indexed_settings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(corpus_path("perpres-82-2023-percepatan-transformasi-digital.pdf"), docs)
-    settings = Settings(
-        documents_dir=docs,
-        store_dir=tmp_path / "store",
-        embedder="hash",
-        whatsapp_admin_numbers="+62 811-9999-0000",
-        _env_file=None,
-    )
-    make_ingestor(settings).run([docs])
+    settings = small_indexed_settings(tmp_path, whatsapp_admin_numbers="+62 811-9999-0000")
     dialogue = build_dialogue(settings)
     log = AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
     channel = WhatsAppChannel(
