@@ -67,6 +67,8 @@ class Vocabulary:
     incumbent: tuple[re.Pattern[str], ...] = ()
     previous_year: tuple[str, ...] = ()
     next_year: tuple[str, ...] = ()
+    definitions: tuple[re.Pattern[str], ...] = ()  # how a question asks what a term means
+    english: frozenset[str] = frozenset()  # English function words
 
     def kind(self, short: str) -> Kind | None:
         """A kind by its short form ("Perpres")."""
@@ -157,4 +159,9 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         ),
         previous_year=tuple(p.lower() for p in dialogue.get("previous_year", ())),
         next_year=tuple(p.lower() for p in dialogue.get("next_year", ())),
+        definitions=tuple(
+            _compile(p, f"{terms_file} (definitions)")
+            for p in terms.get("definitions", {}).get("patterns", ())
+        ),
+        english=frozenset(w.lower() for w in terms.get("english", {}).get("function_words", ())),
     )

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.text import ENGLISH_FUNCTION_WORDS, STOPWORDS, expand, stem
+from bot.core.text import STOPWORDS, expand, stem
 from knowledge.catalog import Catalog
 from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
 
@@ -378,7 +378,7 @@ class Lexicon:
         """Whether a question is written in English: most of its words are English function words or
         the glossary's English terms."""
         tokens = re.findall(r"[a-z]+", text.lower())
-        english = sum(1 for t in tokens if t in ENGLISH_FUNCTION_WORDS or t in self._english_words)
+        english = sum(1 for t in tokens if t in self.vocabulary.english or t in self._english_words)
         return len(tokens) >= 3 and english * 2 >= len(tokens)
 
     def translate(self, text: str) -> str:

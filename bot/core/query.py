@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.core.lexicon import Lexicon, RegulationMention
 from bot.core.models import Topic
 from bot.core.text import STOPWORDS, content_words, expand
-from knowledge.vocabulary import Attribute
+from knowledge.vocabulary import Attribute, Vocabulary, load_vocabulary
 
 _YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?![\d,])")
 _PERIOD_RE = re.compile(r"\b(?:19|20)\d{2}\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:19|20)\d{2}\b")
@@ -23,29 +23,6 @@ _PREVIOUS_RE = re.compile(r"\bpasal\s+(?:sebelumnya|sebelum\s*nya)\b")
 # "sanksinya?", "predikatnya?", "aturannya di mana?": a word with -nya points back at the topic.
 _POSSESSIVE_RE = re.compile(r"\b\w{3,}nya\b")
 
-_DEFINITION_RES = (
-    re.compile(
-        r"\b(?:apa|apakah)\s+(?:itu|yang\s+dimaksud(?:\s+dengan)?|pengertian|definisi|arti)\s+(?P<t>.+)"
-    ),
-    re.compile(
-        r"\b(?:yang\s+)?(?:dimaksud|disebut)(?:\s+dengan)?\s+(?P<t>.+?)\s+(?:itu|adalah|apa|menurut|dalam|pada)\b"
-    ),
-    re.compile(r"\b(?:definisi|pengertian|arti)\s+(?:dari\s+)?(?P<t>.+)"),
-    # Chat spells "itu" as "tuh"/"tu": "arsitektur spbe tuh apa ya?"
-    re.compile(
-        r"^(?P<t>[\w\s/-]+?)\s+(?:itu|tuh|tu)\s+(?:sebenernya\s+|sebenarnya\s+)?(?:\w+\s+)?(?:apa|apaan)\b"
-    ),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:maksudnya|artinya)\b"),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:definisinya|pengertiannya)\b"),
-    # "istilah X itu diartikan sebagai apa?", "X itu didefinisikan bagaimana?"
-    re.compile(r"\bistilah\s+(?P<t>.+?)\s+(?:itu|tuh|tu|artinya|maksudnya|diartikan|didefinisikan|adalah)\b"),
-    re.compile(r"^(?P<t>[\w\s/-]+?)\s+(?:(?:itu|tuh|tu)\s+)?(?:diartikan|didefinisikan)\b"),
-    re.compile(r"\b(?:definition|meaning)\s+of\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+?)(?:\s+(?:in|under)\s+.*)?$"),
-    re.compile(r"\bwhat\s+does\s+(?:the\s+term\s+)?(?P<t>.+?)\s+mean\b"),
-    re.compile(r"(?:^|\b(?:does|do|is|are)\s+.+?\s+)define\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
-    re.compile(r"^(?:how\s+is\s+)?(?:a\s+|an\s+|the\s+)?(?P<t>[\w\s/-]+?)\s+defined\b"),
-    re.compile(r"\bwhat\s+is\s+(?:a\s+|an\s+|the\s+)?(?P<t>.+)"),
-)
 # "X itu meliputi apa saja?" asks what X consists of, which the Pasal that lists it answers, not Pasal 1.
 _PARTS_RE = re.compile(
     r"\b(?:meliputi|terdiri|mencakup|memuat|berisi|isinya|komponen\w*|unsur\w*)\b|\bapa\s+(?:saja|aja)\b"
@@ -188,12 +165,12 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
     return Resolution(query, attribute, True, tuple(dict.fromkeys(about)), asked_years)
 
 
-def definition_term(text: str) -> str | None:
-    """The term a 'what is X' question asks about, if it is one."""
+def definition_term(text: str, vocabulary: Vocabulary | None = None) -> str | None:
+    """The term a 'what is X' question asks about, if it is one (patterns: terms.toml [definitions])."""
     # A parenthesis glosses the term ("'Pusat Data' (data centre)"): it is not part of it.
     flat = re.sub(r"[?!.,;:\"'()]", " ", re.sub(r"\([^)]*\)", " ", expand(text)))
     flat = re.sub(r"\s+", " ", flat).strip()
-    for pattern in _DEFINITION_RES:
+    for pattern in (vocabulary or load_vocabulary()).definitions:
         m = pattern.search(flat)
         if m:
             term = _TERM_TAIL_RE.sub("", " " + m.group("t").strip()).strip()
@@ -273,7 +250,7 @@ def _defined_term(text: str, lexicon: Lexicon) -> str | None:
     The glossary reads the term even when the question is too short to tell its language ("define
     interoperability"); its Indonesian words are not glossary entries, so they stay as they are.
     """
-    term = definition_term(text)
+    term = definition_term(text, lexicon.vocabulary)
     return lexicon.gloss(term) if term else term
 
 

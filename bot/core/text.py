@@ -31,19 +31,6 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-# English function words: with the glossary's English terms they tell an English question apart, and
-# they carry no content in one. Question side only: the documents' index keeps STOPWORDS alone.
-ENGLISH_FUNCTION_WORDS = frozenset(
-    """
-    what who whom whose which how when where why does do did is are was were be been being the a an of in
-    on at to for from by with and or but not it its this that these those there their they them must
-    should shall can could may might will would has have had any all each every many much often long
-    under according per than then also if about into between within without after before during
-    i me my we us our ours you your yours he him his she her own already yet still just only there here
-    get got need needs want wants let tell say says said please exactly actually really
-    """.split()
-)
-
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
 
 
@@ -178,8 +165,9 @@ def query_tokens(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Words of a question that carry content (no stopwords), abbreviations expanded."""
+    english = load_vocabulary().english  # knowledge/vocabulary/terms.toml
     return [
         w
         for w in words(expand(text))
-        if w not in STOPWORDS and w not in ENGLISH_FUNCTION_WORDS and not w.startswith("pasal_")
+        if w not in STOPWORDS and w not in english and not w.startswith("pasal_")
     ]
