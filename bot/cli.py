@@ -591,7 +591,7 @@ def ranker_train(
     ] = 0.1,
     depth: Annotated[
         int, typer.Option(min=2, help="Unit teratas (fusi lama) yang dipasangkan saat melatih.")
-    ] = 5,
+    ] = 7,
     seed: Annotated[int, typer.Option(help="Benih acak (pembagian lipatan).")] = 0,
 ) -> None:
     """Latih bobot peringkat dari kasus berlabel dan cetak hasil validasi silang k-lipatan."""

@@ -173,7 +173,7 @@ def _representatives(group: Group) -> list[int]:
     return sorted(best.values(), key=lambda p: -hand[p])
 
 
-def fit(groups: Sequence[Group], *, c: float = 0.1, depth: int = 5, seed: int = 0) -> Ranker:
+def fit(groups: Sequence[Group], *, c: float = 0.1, depth: int = 7, seed: int = 0) -> Ranker:
     """Pairwise logistic weights: within a search, each gold unit should outrank each other unit.
 
     Units are represented by their best chunk, among the `depth` best units of the hand-set fusion (the
@@ -204,7 +204,7 @@ def fit(groups: Sequence[Group], *, c: float = 0.1, depth: int = 5, seed: int = 
 
 
 def cross_validate(
-    groups: Sequence[Group], *, folds: int = 5, c: float = 0.1, depth: int = 5, seed: int = 0
+    groups: Sequence[Group], *, folds: int = 5, c: float = 0.1, depth: int = 7, seed: int = 0
 ) -> dict[str, dict[str, float]]:
     """Hand-set fusion vs learned weights on k folds split by case (each fold scored when held out)."""
     cases = sorted({g.case_id for g in groups})
@@ -235,7 +235,7 @@ def train(
     *,
     folds: int = 5,
     c: float = 0.1,
-    depth: int = 5,
+    depth: int = 7,
     seed: int = 0,
     sources: Sequence[str] = (),
 ) -> tuple[Ranker, dict[str, Any]]:

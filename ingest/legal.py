@@ -16,6 +16,9 @@ _BAGIAN_RE = re.compile(r"^Bagian\s+(Ke[a-z]+)\s*$")
 _PARAGRAF_RE = re.compile(r"^Paragraf\s*\.?\s*(\d+)\s*\.*$")
 _LAMPIRAN_RE = re.compile(r"^LAMPIRAN(?:\s+([IVX]+))?\b")
 _LETTER_HEADING_RE = re.compile(r"^([A-Z])\.\s+([A-Z0-9][^;:]{1,100})$")
+# In a guide: "II. DOMAIN TATA KELOLA" (a part of a lettered section) and "INDIKATOR 12" (an item of it).
+_ROMAN_HEADING_RE = re.compile(r"^([IVX]{1,4})\.\s+([A-Z][A-Z &/,-]{2,80})$")
+_ITEM_HEADING_RE = re.compile(r"^([A-Z]{4,20})\s+(\d{1,3})$")
 _NUMBERED_HEADING_RE = re.compile(r"^(\d+)\.\s?(\d+|[Il])\.?\s+([A-Z][^;:]{1,100})$")
 _AYAT_RE = re.compile(r"^\((\d{1,2})(\)|[1l]?(?=\s))\s*")
 _ANGKA_RE = re.compile(r"^(\d{1,2}|\d \d)\s?\.\s*(?=\S)")
@@ -230,17 +233,23 @@ def _closing_end(lines: list[Line], start: int) -> int:
 
 
 def parse_attachment(lines: list[Line], warnings: list[str], *, guide: bool = False) -> list[SectionNode]:
-    """Split a Lampiran (or a guide without Pasal) into sections by LAMPIRAN, BAB and A./1.1. headings."""
+    """Split a Lampiran (or a guide without Pasal) into sections by LAMPIRAN, BAB and A./1.1. headings.
+
+    A guide has two more levels: parts in capitals under a lettered section ("II. DOMAIN TATA KELOLA")
+    and numbered items ("INDIKATOR 12"); its headings may run over two lines or end with a full stop.
+    """
     sections: list[SectionNode] = []
     kind = "section" if guide else "lampiran"
     lampiran: tuple[str, ...] = ()
     bab: str | None = None
     sub: str | None = None
+    part: str | None = None  # guides only
+    item: str | None = None  # guides only
     expected_bab = 0
     current: SectionNode | None = None
 
     def start(page: int) -> SectionNode:
-        path = tuple(p for p in (*lampiran, bab, sub) if p) or ((FRONT_MATTER,) if guide else ())
+        path = tuple(p for p in (*lampiran, bab, sub, part, item) if p) or ((FRONT_MATTER,) if guide else ())
         node = SectionNode(kind, path, page)
         sections.append(node)
         return node
@@ -264,26 +273,56 @@ def parse_attachment(lines: list[Line], warnings: list[str], *, guide: bool = Fa
         found = _bab_heading(lines, i, expected_bab)
         if found:
             bab, used, expected_bab = found
-            sub = None
+            sub = part = item = None
             current = start(line.page)
             i += 1 + used
             continue
+        if guide and bab and sub:
+            roman = _ROMAN_HEADING_RE.match(text.strip())
+            numbered_item = _ITEM_HEADING_RE.match(text.strip())
+            if roman or numbered_item:
+                if roman:
+                    part, item = text.strip(), None
+                else:
+                    item = text.strip()
+                current = start(line.page)
+                i += 1
+                continue
         heading = _LETTER_HEADING_RE.match(text) or _NUMBERED_HEADING_RE.match(text)
+        title, used = (heading.groups()[-1], 0) if heading else ("", 0)
+        if guide and heading:
+            title, used = _guide_heading(title, lines, i)
         if (
             bab
             and heading
-            and not text.rstrip().endswith((".", ","))
-            and _looks_like_title(heading.groups()[-1])
+            and (guide or not text.rstrip().endswith((".", ",")))
+            and not title.endswith(",")
+            and _looks_like_title(title)
         ):
-            sub = text.strip()
+            sub = text.strip() if not used and not guide else f"{heading.group(1)}. {title}"
+            part = item = None
             current = start(line.page)
-            i += 1
+            i += 1 + used
             continue
         if current is None:
             current = start(line.page)
         current.lines.append(line)
         i += 1
     return [s for s in sections if s.lines]
+
+
+def _guide_heading(title: str, lines: list[Line], i: int) -> tuple[str, int]:
+    """A guide's heading title, with its second line when it runs on ("... serta" / "Rekomendasi ...";
+    "(apabila" / "pelaksanaannya diperlukan)."), without its closing full stop; and the lines it took."""
+    title = title.strip()
+    used = 0
+    last = title.split()[-1].lower() if title.split() else ""
+    runs_on = last in _SMALL_WORDS or title.count("(") > title.count(")")
+    if runs_on and i + 1 < len(lines):
+        following = lines[i + 1].text.strip()
+        if following and len(following.split()) <= 8 and not _LIST_MARKER_RE.match(following):
+            title, used = f"{title} {following}", 1
+    return title.rstrip(".").strip(), used
 
 
 def _looks_like_title(text: str) -> bool:

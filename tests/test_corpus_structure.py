@@ -115,6 +115,21 @@ def test_guides_and_reports_carry_sections():
     pedoman = chunks_of("Pedoman MenPANRB 3/2024")
     assert all(c.citation.pasal is None and c.citation.section for c in pedoman)
     assert any(c.citation.section.startswith("BAB IV ETIKA ASESOR") for c in pedoman)
+    sections = {c.citation.section for c in pedoman}
+    # A heading over two lines is one heading; one that ends with a full stop is still a heading.
+    assert (
+        "BAB III TATA CARA DAN KAIDAH PENILAIAN PEMANTAUAN DAN EVALUASI SPBE > F. Tata Cara dan Kaidah "
+        "Penyusunan Analisis Kekuatan dan Kelemahan serta Rekomendasi Bagi Asesor Ekternal"
+    ) in sections
+    assert any(
+        s.endswith("> G. Tata Cara dan Kaidah Penyusunan Hasil Reviu Bagi Tim Reviu") for s in sections
+    )
+    # Each questionnaire indicator is its own section, under its domain.
+    indicator = [
+        c for c in pedoman if c.citation.section.endswith("> III. DOMAIN MANAJEMEN SPBE > INDIKATOR 31")
+    ]
+    assert indicator and all("C. Pertanyaan Tingkat Kematangan" in c.citation.section for c in indicator)
+    assert sum(1 for s in sections if re.search(r"> INDIKATOR \d+$", s) and s.startswith("BAB II ")) == 47
     report = chunks_of("Laporan Evaluasi SPBE 2024")
     jabar = [
         c
