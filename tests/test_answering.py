@@ -576,6 +576,9 @@ def test_english_questions_reach_their_indonesian_twins_passage(default_dialogue
     ("english", "cited"),
     [
         ("what does article 42 of presidential regulation 95/2018 say?", "Perpres 95/2018 Pasal 42"),
+        # Agencies' regulations in English word order (kinds.toml spellings), never the core Perpres's Pasal.
+        ("What does Article 47 of BSSN Regulation 8/2024 cover?", "Peraturan BSSN 8/2024 Pasal 47"),
+        ("what does article 5 of the PANRB regulation 59/2020 say?", "PermenPANRB 59/2020 Pasal 5"),
         (
             "How does the SPBE regulation define a 'Pusat Data' (data centre)?",
             "Perpres 95/2018 Pasal 1 angka 18",
