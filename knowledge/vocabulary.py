@@ -69,6 +69,7 @@ class Vocabulary:
     next_year: tuple[str, ...] = ()
     definitions: tuple[re.Pattern[str], ...] = ()  # how a question asks what a term means
     english: frozenset[str] = frozenset()  # English function words
+    title_joiners: tuple[str, ...] = ()  # words between a kind and its title's subject ("tentang")
 
     def kind(self, short: str) -> Kind | None:
         """A kind by its short form ("Perpres")."""
@@ -164,4 +165,5 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
             for p in terms.get("definitions", {}).get("patterns", ())
         ),
         english=frozenset(w.lower() for w in terms.get("english", {}).get("function_words", ())),
+        title_joiners=tuple(w.lower() for w in terms.get("regulation_names", {}).get("title_joiners", ())),
     )

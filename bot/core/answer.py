@@ -67,15 +67,11 @@ class Context:
 
     def after(self, answer: Answer) -> Context:
         """The context one more answer leaves (for the next question of a message that asks several)."""
-        first = answer.citations[0] if answer.citations else None
-        last_pasal = self.last_pasal
-        if first and first.pasal and first.pasal.isdigit():
-            last_pasal = (first.regulation, int(first.pasal))
         cited = tuple(c.regulation for c in answer.citations)
         return Context(
             questions=(*self.questions, answer.query),
             regulations=tuple(dict.fromkeys((*answer.regulations, *cited, *self.regulations))),
-            last_pasal=last_pasal,
+            last_pasal=answer.first_pasal() or self.last_pasal,
             last_quoted=tuple(
                 dict.fromkeys((*((*unit_key(c), c.part) for c in answer.citations), *self.last_quoted))
             ),

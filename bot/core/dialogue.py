@@ -59,11 +59,7 @@ class Dialogue:
         for turn in reversed(turns):
             regulations += [*turn.answer.regulations, *(c.regulation for c in turn.answer.citations)]
         last = next((t.answer for t in reversed(turns) if t.answer.citations), None)
-        last_pasal = None
-        if last:
-            first = last.citations[0]
-            if first.pasal and first.pasal.isdigit():
-                last_pasal = (first.regulation, int(first.pasal))
+        last_pasal = last.first_pasal() if last else None
         topic = next((t.answer.topic for t in reversed(turns) if t.answer.topic), None)
         return Context(
             topic=topic,

@@ -8,9 +8,10 @@ how people write, and the English words for the field's terms. Nothing here name
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.text import STOPWORDS, expand, stem
@@ -21,8 +22,6 @@ from knowledge.vocabulary import Attribute, Kind, Vocabulary, load_vocabulary
 _ACRONYM_SKIP = frozenset(
     "dan di dalam atas untuk pada yang serta ke dari oleh terhadap bagi tentang".split()
 )
-# Words that may stand between a kind and its title's subject: "perpres tentang arsitektur spbe".
-_ABOUT = ("tentang", "mengenai", "soal", "terkait")
 # Passages a word must occur in to count as one of the field's words.
 _FIELD_FREQUENCY = 3
 _NOMOR = (
@@ -54,7 +53,7 @@ class IndexedRegulation:
             w[0] for w in re.findall(r"[A-Za-z]+", subject) if w.lower() not in _ACRONYM_SKIP
         ).upper()
 
-    @property
+    @functools.cached_property
     def subject_words(self) -> frozenset[str]:
         """The words of the title's subject, lower case ("percepatan", "transformasi", "digital", ...)."""
         subject = re.split(r"\btentang\b", self.title, maxsplit=1, flags=re.I)
@@ -62,32 +61,39 @@ class IndexedRegulation:
             return frozenset()
         return frozenset(re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", " ", subject[1].lower())))
 
-    def title_match(self, words: Sequence[str]) -> tuple[int, float]:
-        """How well the words after a kind ("perpres percepatan transformasi digital ...") name this
-        regulation's subject: (words that name it, share of the subject they cover).
+    @functools.cached_property
+    def _subject_stems(self) -> frozenset[str]:
+        return frozenset(stem(w) for w in self.subject_words)
 
-        Read from the first word (after "tentang") up to the first word the title lacks; stopwords do not
-        count. An acronym of part of the title counts for the words it stands for ("spbe" in "...
-        Sistem Pemerintahan Berbasis Elektronik Nasional").
+    def title_match(self, words: Sequence[str], joiners: Collection[str] = ()) -> tuple[int, float, int]:
+        """How well the words after a kind ("perpres percepatan transformasi digital ...") name this
+        regulation's subject: (words that name it, share of the subject they cover, words read up to the
+        last one that named it).
+
+        Read from the first word (after joiners such as "tentang") up to the first word the title lacks;
+        stopwords do not count. An acronym of part of the title counts for the words it stands for
+        ("spbe" in "... Sistem Pemerintahan Berbasis Elektronik Nasional").
         """
         own = self.subject_words
         if not own:
-            return 0, 0.0
-        stems = {stem(w) for w in own}
-        words = list(words)
-        while words and words[0] in _ABOUT:
-            words.pop(0)
-        score, covered = 0, 0
-        for word in words:
-            if word in own or stem(word) in stems:
-                score += word not in STOPWORDS
-                covered += word not in STOPWORDS
+            return 0, 0.0, 0
+        score = covered = used = start = 0
+        while start < len(words) and words[start] in joiners:
+            start += 1
+        for position in range(start, len(words)):
+            word = words[position]
+            if word in own or stem(word) in self._subject_stems:
+                counts = word not in STOPWORDS
+                score += counts
+                covered += counts
             elif len(word) >= 3 and word.upper() in self.acronym:
                 score += 1
                 covered += len(word)
             else:
                 break
-        return score, covered / max(1, len(own - STOPWORDS))
+            if word not in STOPWORDS:
+                used = position + 1
+        return score, covered / max(1, len(own - STOPWORDS)), used
 
 
 @dataclass(frozen=True)
@@ -319,21 +325,18 @@ class Lexicon:
         """The one indexed regulation of a kind whose title's subject the words after the kind name,
         with where the naming ends."""
         words = m.group("t").split()
+        joiners = self.vocabulary.title_joiners
         scored = sorted(
-            ((r.title_match(words), r) for r in self.regulations if r.kind == kind.short),
-            key=lambda item: item[0],
+            ((r.title_match(words, joiners), r) for r in self.regulations if r.kind == kind.short),
+            key=lambda item: item[0][:2],
             reverse=True,
         )
         # The best must name more of its title than any other ("perpres spbe" is the Perpres on SPBE,
         # not the one on SPBE's architecture).
-        if not scored or scored[0][0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        if not scored or scored[0][0][0] == 0 or (len(scored) > 1 and scored[1][0][:2] == scored[0][0][:2]):
             return None
-        best = scored[0][1]
+        (_, _, used), best = scored[0]
         # The mention ends after the last word that named the title.
-        used = 0
-        for position in range(len(words), 0, -1):
-            if best.title_match(words[:position])[0] == scored[0][0][0]:
-                used = position
         tail = re.match(rf"(?:\s+[a-z]+){{{used}}}", m.group("t"))
         end = m.start("t") + (tail.end() if tail else 0)
         mention = RegulationMention(

@@ -67,6 +67,13 @@ class Answer:
     regulations: tuple[str, ...] = ()  # regulations the question named (for the next turn's context)
     topic: Topic | None = None  # what the next turn's follow-up leans on
 
+    def first_pasal(self) -> tuple[str, int] | None:
+        """(regulation, Pasal number) of the first citation, when it cites a Pasal."""
+        first = self.citations[0] if self.citations else None
+        if first and first.pasal and first.pasal.isdigit():
+            return first.regulation, int(first.pasal)
+        return None
+
     def turn(self, question: str) -> dict[str, Any]:
         """The turn object of `ask --json` and `eval` results."""
         return {

@@ -315,13 +315,17 @@ _NUMBERED_RE = re.compile(r"(?:^|(?<=[\s:;,]))\(?([1-9])[).]\s+")
 _MAX_PARTS = 3
 
 
+def _named_words(segment: str, lexicon: Lexicon) -> list[str]:
+    """A piece's content words that can name something: not chat filler, not numbers."""
+    return [w for w in content_words(segment) if w not in lexicon.vocabulary.filler and not w[0].isdigit()]
+
+
 def _asks_something(segment: str, lexicon: Lexicon) -> bool:
     """Whether a piece of a message is a question of its own: it asks something (who, when, how many,
     where regulated...) about something ("trus yg nyelenggarain siapa?"). A piece that only narrows the
     one before ("bedain yg aplikasi umum sama yg khusus ya", "bssn langsung atau pihak lain?") or tags it
     ("ya?", "jelasin dong") is not."""
-    words = [w for w in content_words(segment) if w not in lexicon.vocabulary.filler and not w[0].isdigit()]
-    return bool(words) and lexicon.attribute(expand(segment)) is not None
+    return bool(_named_words(segment, lexicon)) and lexicon.attribute(expand(segment)) is not None
 
 
 def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
@@ -339,8 +343,7 @@ def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
         bounds = [m.start() for m in numbers] + [len(text)]
         pieces = [text[m.end() : bounds[i + 1]].strip() for i, m in enumerate(numbers)]
         head = text[: numbers[0].start()]
-        named = [w for w in content_words(head) if w not in lexicon.vocabulary.filler and not w[0].isdigit()]
-        if any(lexicon.frequency(w) >= 3 for w in named):
+        if any(lexicon.frequency(w) >= 3 for w in _named_words(head, lexicon)):
             prefix = head.strip().rstrip(":").strip()
     else:
         pieces = [p.strip() + "?" for p in re.split(r"\?+", text) if p.strip(" \t\n.,;:!")]
