@@ -386,6 +386,24 @@ def test_the_place_a_figure_belongs_to(dialogue_factory, question, words):
     assert dialogue_factory().responder.lexicon.place_words(question) == words
 
 
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        # English puts the name before its head, or after "of"; the words after a head go on with the
+        # sentence ("agency scored"), and a possessive "'s" is no name.
+        ("What was Banyuwangi Regency's SPBE index in 2024?", ["banyuwangi"]),
+        ("What index did the Ministry of Finance get in 2023?", ["keuangan"]),
+        ("What did the Central Java Province score in 2024?", ["jawa", "tengah"]),
+        ("What was the SPBE index of Sleman Regency in 2019?", ["sleman"]),
+        ("Which government agency scored the highest SPBE index in 2023?", []),
+    ],
+)
+def test_the_place_an_english_question_names(dialogue_factory, question, words):
+    lexicon = dialogue_factory().responder.lexicon
+    assert lexicon.is_english(question)
+    assert lexicon.place_words(lexicon.translate(question), english=True) == words
+
+
 def test_guidance_and_reports_are_marked_unless_named(dialogue_factory):
     from bot.core.rank import FEATURES
     from bot.core.retrieve import SearchRequest
@@ -588,6 +606,24 @@ def test_english_questions_reach_their_indonesian_twins_passage(default_dialogue
 def test_english_names_articles_kinds_and_definitions(default_dialogue, english, cited):
     answer = default_dialogue.ask("en-named", english)
     assert not answer.refused and _cited(answer)[0].startswith(cited), _cited(answer)
+
+
+def test_english_words_the_glossary_lacks_do_not_refuse_a_question_of_the_field(default_dialogue):
+    dialogue = default_dialogue
+    # "drafting", "decree", "units", "make up", "structure": not the corpus's words, but the question is
+    # near its passages; a word after "Presidential Regulation" is no acronym of a regulation we lack.
+    for question in (
+        "Our agency is drafting a decree on SPBE risk management. Which units make up the SPBE risk "
+        "management structure?",
+        "How long after the SPBE Presidential Regulation came into force were common applications "
+        "supposed to be built?",
+    ):
+        answer = dialogue.ask("en-words", question)
+        assert not answer.refused, (question, answer.text[:200])
+    # An English follow-up refers back with "it" (terms.toml anaphora).
+    dialogue.ask("en-it", "What is the vision of SPBE in the national SPBE master plan?")
+    follow = dialogue.ask("en-it", "Who coordinates drafting it?")
+    assert not follow.refused and _cited(follow)[0].startswith("Perpres 95/2018 Pasal 5"), _cited(follow)
 
 
 def test_an_english_conversation_is_not_refused_for_its_own_function_words(default_dialogue):

@@ -278,7 +278,7 @@ class Responder:
             fact_question=fact_question or list_question,
             list_question=list_question,
             years=years,
-            place=tuple(self.lexicon.place_words(query)),
+            place=tuple(self.lexicon.place_words(query, english=intent.english)),
             definitions=0.5 if fact_question or list_question else 1.0,
             lists=self.list_boost if list_question else 1.0,
             k=max(self.top_k, _EVIDENCE_DEPTH),
@@ -376,6 +376,10 @@ class Responder:
             return True
         if intent.definition and self.index.definitions(intent.definition):
             return True
+        if intent.english:
+            # English words the glossary lacks are not the corpus's Indonesian: whether an English question
+            # is in the field is left to the (multilingual) dense check after the search.
+            return True
         return self.lexicon.in_field(tuple(dict.fromkeys(intent.words)))
 
     def _generic(self, word: str) -> bool:
@@ -406,7 +410,7 @@ class Responder:
         rarest = sorted(specific, key=self.index.idf, reverse=True)[:3]
         # A named region or institution ("kabupaten Banyuwangi", "provinsi Bali") is what the figure
         # belongs to: its name must be there with the year, not just "kabupaten".
-        place = self.lexicon.place_words(query)
+        place = self.lexicon.place_words(query, english=intent.english)
         # Without rare words, the question's phrases of the field ("indeks spbe") tie the year to the topic:
         # "indeks ... 2017" must not be answered by a 2017 corruption index.
         filler = self.lexicon.vocabulary.filler

@@ -241,8 +241,12 @@ class Lexicon:
         title = re.compile(head + r"(?P<t>(?:\s+[a-z]+){1,10})") if kind.numbered else None
         return main, acronym, title
 
-    def find_regulations(self, text: str) -> list[RegulationMention]:
-        """Regulations a question names, in order of appearance; unresolved ones keep their spelling."""
+    def find_regulations(self, text: str, *, english: bool = False) -> list[RegulationMention]:
+        """Regulations a question names, in order of appearance; unresolved ones keep their spelling.
+
+        In English an acronym precedes the kind ("the SPBE Presidential Regulation came into force"): a
+        word after it is the sentence going on, not the acronym of a regulation we do not hold.
+        """
         flat = expand(text)
         found: list[tuple[int, int, int, RegulationMention]] = []  # start, end, specificity, mention
         for kind, main, acronym, title in self._kind_patterns:
@@ -252,7 +256,7 @@ class Lexicon:
                 found.append((m.start(), m.end(), len(m.group("sp")) - vague, self._numbered(kind, m)))
             for m in acronym.finditer(flat) if acronym else ():
                 mention = self._by_acronym(kind, m)
-                if mention:
+                if mention and (mention.short_name or not english):
                     found.append((m.start(), m.end(), len(m.group("sp")) - vague, mention))
             for m in title.finditer(flat) if title else ():
                 named = self._by_title(kind, m)
@@ -423,13 +427,14 @@ class Lexicon:
             self._by_initial = {k: tuple(v) for k, v in grouped.items()}
         return self._by_initial
 
-    def place_words(self, text: str) -> list[str]:
+    def place_words(self, text: str, *, english: bool = False) -> list[str]:
         """The words naming a region or institution ("banyuwangi"; "jawa", "barat"; "statistik").
 
         A name follows a head of the first slot in terms.toml (provinsi, kabupaten, kota, kementerian,
         badan...); the field's common words ("pusat", "indeks") and chat words are skipped, and a word the
         documents never use is kept when it opens the name (its figure must then be refused) and ends it
-        otherwise (chat goes on after names).
+        otherwise (chat goes on after names). In an English question (read through the glossary) the name
+        comes before its head ("Banyuwangi Regency") or after "of" ("Ministry of Finance").
         """
         heads = self.vocabulary.slots[0] if self.vocabulary.slots else frozenset()
         tokens = re.findall(r"[a-z0-9]+", expand(text))
@@ -437,20 +442,51 @@ class Lexicon:
         for position, token in enumerate(tokens):
             if token not in heads:
                 continue
-            for offset, word in enumerate(tokens[position + 1 : position + 5]):
-                if word in heads or word[0].isdigit() or word in STOPWORDS or word in self.vocabulary.filler:
+            following = tokens[position + 1 : position + 5]
+            if english:
+                found += self._name_before(tokens[max(0, position - 3) : position], heads)
+                if following and following[0] in self.vocabulary.english:  # "Ministry of Finance"
+                    following = following[1:]
+            for offset, word in enumerate(following):
+                if (
+                    word in heads
+                    or word[0].isdigit()
+                    or len(word) < 2
+                    or word in STOPWORDS
+                    or word in self.vocabulary.filler
+                    or (english and word in self.vocabulary.english)
+                ):
                     break
                 if self.attribute(word):
                     break  # what is asked ("nilai") ends the name
                 if not self.frequency(word):
                     # A name no document has ("kabupaten sleman") must still be found, so that its figure
-                    # is refused; after the name's first word, such a word is chat ("madiun mau ...").
-                    if offset == 0:
+                    # is refused; after the name's first word, such a word is chat ("madiun mau ..."). In
+                    # English such a word is the sentence going on ("agency scored ...").
+                    if offset == 0 and not english:
                         found.append(word)
                     break
                 if not self.common(word):
                     found.append(word)
         return list(dict.fromkeys(found))
+
+    def _name_before(self, before: list[str], heads: frozenset[str]) -> list[str]:
+        """The words of a name written before its head, nearest first back to a function word."""
+        name: list[str] = []
+        for word in reversed(before):
+            if (
+                word in heads
+                or word[0].isdigit()
+                or len(word) < 2
+                or word in STOPWORDS
+                or word in self.vocabulary.filler
+                or word in self.vocabulary.english
+                or self.attribute(word)
+                or (self.frequency(word) and self.common(word))
+            ):
+                break
+            name.append(word)
+        return name[::-1]
 
     def is_english(self, text: str) -> bool:
         """Whether a question is written in English: most of its words are English function words or

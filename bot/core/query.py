@@ -258,7 +258,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
     """Everything code reads from one message before retrieval."""
     english = lexicon.is_english(text)
     flat = lexicon.spell_places(expand(lexicon.translate(text) if english else text))
-    regulations = tuple(lexicon.find_regulations(text))
+    regulations = tuple(lexicon.find_regulations(text, english=english))
     pasal_match = _PASAL_RE.search(flat)
     pasal = int(pasal_match.group(1)) if pasal_match else None
     ayat = int(pasal_match.group(2)) if pasal_match and pasal_match.group(2) else None
