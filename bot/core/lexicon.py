@@ -448,14 +448,7 @@ class Lexicon:
                 if following and following[0] in self.vocabulary.english:  # "Ministry of Finance"
                     following = following[1:]
             for offset, word in enumerate(following):
-                if (
-                    word in heads
-                    or word[0].isdigit()
-                    or len(word) < 2
-                    or word in STOPWORDS
-                    or word in self.vocabulary.filler
-                    or (english and word in self.vocabulary.english)
-                ):
+                if self._not_a_name(word, heads) or (english and word in self.vocabulary.english):
                     break
                 if self.attribute(word):
                     break  # what is asked ("nilai") ends the name
@@ -475,11 +468,7 @@ class Lexicon:
         name: list[str] = []
         for word in reversed(before):
             if (
-                word in heads
-                or word[0].isdigit()
-                or len(word) < 2
-                or word in STOPWORDS
-                or word in self.vocabulary.filler
+                self._not_a_name(word, heads)
                 or word in self.vocabulary.english
                 or self.attribute(word)
                 or (self.frequency(word) and self.common(word))
@@ -487,6 +476,16 @@ class Lexicon:
                 break
             name.append(word)
         return name[::-1]
+
+    def _not_a_name(self, word: str, heads: frozenset[str]) -> bool:
+        """A word that cannot be part of a region's or institution's name: a head, a number, chat."""
+        return (
+            word in heads
+            or word[0].isdigit()
+            or len(word) < 2
+            or word in STOPWORDS
+            or word in self.vocabulary.filler
+        )
 
     def is_english(self, text: str) -> bool:
         """Whether a question is written in English: most of its words are English function words or
