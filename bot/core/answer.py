@@ -300,7 +300,7 @@ class Responder:
             return refusal(
                 "out_of_scope", "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT
             )
-        answering = self._evidence(intent, years, query, passages) if passages else []
+        answering = self._evidence(intent, request, passages) if passages else []
         answering = self._holding_what_is_asked(flat, attribute, answering) if answering else []
         if not answering:
             text = (
@@ -386,13 +386,12 @@ class Responder:
         """A word too common (or too chatty) to tie a year to a topic."""
         return word in self.lexicon.vocabulary.filler or self.lexicon.common(word, _COMMON_SHARE)
 
-    def _evidence(
-        self, intent: Intent, years: tuple[int, ...], query: str, passages: list[Passage]
-    ) -> list[Passage]:
+    def _evidence(self, intent: Intent, request: SearchRequest, passages: list[Passage]) -> list[Passage]:
         """The passages to answer from (led by the named place's, if any); [] to refuse.
 
         Refuses when none of the best passages holds the year the question asks about beside its topic.
         """
+        years, query = request.years, request.text
         if not years:
             return passages
         # A year-specific question ("indeks jawa timur 2022") needs a passage that holds the year together
@@ -410,7 +409,7 @@ class Responder:
         rarest = sorted(specific, key=self.index.idf, reverse=True)[:3]
         # A named region or institution ("kabupaten Banyuwangi", "provinsi Bali") is what the figure
         # belongs to: its name must be there with the year, not just "kabupaten".
-        place = self.lexicon.place_words(query, english=intent.english)
+        place = request.place
         # Without rare words, the question's phrases of the field ("indeks spbe") tie the year to the topic:
         # "indeks ... 2017" must not be answered by a 2017 corruption index.
         filler = self.lexicon.vocabulary.filler
