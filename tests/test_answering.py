@@ -261,6 +261,14 @@ def test_follow_up_swaps_the_twin():
         ),
         ("audit tik itu apa?", "berapa lama?", ["audit", "teknologi"], [], "duration"),
         ("manajemen risiko spbe itu apa?", "mereka wajib lapor ke siapa?", ["risiko", "lapor"], [], "who"),
+        # A new subject that asks something of its own does not inherit what was asked before.
+        (
+            "aplikasi spbe prioritas yang menyelenggarakan siapa?",
+            "pendanaannya dari mana?",
+            ["pendanaannya", "aplikasi"],
+            [],
+            "source",
+        ),
     ],
 )
 def test_follow_ups_keep_the_subject_or_the_asked_attribute(previous, current, kept, gone, attribute):
@@ -454,6 +462,25 @@ def test_follow_ups_set_aside_what_the_last_two_answers_quoted_ayat_by_ayat(dial
     assert first.citations and second.citations
     dialogue.ask("q", "isi pasal 1 perpres 132/2022 apa?")
     assert all(pasal != "55" for _, pasal, _ in dialogue.context("q").last_quoted)  # only the last two
+
+
+def test_a_follow_up_s_own_words_are_evidence_of_their_own(dialogue_factory):
+    from bot.core.rank import FEATURES
+    from bot.core.retrieve import SearchRequest
+
+    index = dialogue_factory().responder.index
+    carried = "aplikasi spbe prioritas menyelenggarakan pendanaannya dari mana"
+    columns = [FEATURES.index("fresh_coverage"), FEATURES.index("fresh_bm25")]
+
+    def best(fresh: str) -> tuple[float, str]:
+        ranking = index.rank(SearchRequest(carried, fresh=fresh, topic=("Perpres 82/2023",), k=20))
+        rows = ranking.features[:, columns]
+        top = int(rows.sum(axis=1).argmax())
+        return float(rows.max()), index.passages[ranking.candidates[top]].text.lower()
+
+    strength, text = best("pendanaannya dari mana?")
+    assert strength > 0 and "pendanaan" in text  # the turn's own word, not the topic's, marks the passage
+    assert best("")[0] == 0.0  # a question that stands alone has no such evidence
 
 
 @pytest.fixture

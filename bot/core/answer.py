@@ -268,6 +268,7 @@ class Responder:
         fact_question = list_question or bool(attribute and attribute.name in _FACTS)
         request = SearchRequest(
             query,
+            fresh=intent.flat if follow_up else "",
             dense_text=text if intent.english and not follow_up else query,
             prefer=tuple(prefer),
             topic=tuple(topic),

@@ -146,6 +146,8 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
         # The topic's whole search, without how it was asked then ("siapa"), and with the new question.
         previous = asked_before.asked.sub(" ", topic.query) if asked_before else topic.query
         previous = _YEAR_RE.sub(" ", previous) if intent.years or shift else previous
+        if intent.attribute is not None and topic.subject:
+            previous = " ".join(topic.subject)  # the subject, not what was asked of it then
         parts = [intent.flat, previous, *carried]
         attribute = intent.attribute or asked_before
         about = topic.subject

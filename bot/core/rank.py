@@ -51,6 +51,8 @@ FEATURES = (
     "article_rule",  # an article, for a question asking a rule (no year, no figure asked)
     "sibling",  # best hand score of another chunk of the same Pasal / best hand score
     "length",  # log of the passage length, in characters
+    "fresh_coverage",  # a follow-up: IDF-weighted share of the turn's own words (not the topic's) in it
+    "fresh_bm25",  # a follow-up: BM25 score of the turn's own words / best such score
 )
 
 

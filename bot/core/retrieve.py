@@ -59,6 +59,7 @@ class SearchRequest:
     """A search, with what the question tells about the answer it needs."""
 
     text: str  # the lexical query (a follow-up carries the topic; English is read through the glossary)
+    fresh: str = ""  # a follow-up's own words, without the topic it carries ("pendanaannya dari mana?")
     dense_text: str = ""  # what the embedder also reads, when not the same (an English question)
     prefer: tuple[str, ...] = ()  # regulations the question names (or its year's report)
     topic: tuple[str, ...] = ()  # regulations the conversation is about (follow-ups)
@@ -585,6 +586,15 @@ class KnowledgeIndex:
         rarest = sorted(terms, key=lambda t: -terms[t])[:2]
         # The question's words that say what it is about (not the field's everyday words).
         topical = frozenset(t for t, weight in terms.items() if weight >= _TOPICAL_IDF)
+        # A follow-up's own words say what it asks now; the topic's words it carries pull the last answer's
+        # Pasal back to the top ("dananya dari mana?" after "siapa yang menyelenggarakan ...").
+        fresh_terms: dict[str, float] = {}
+        for word in content_words(request.fresh):
+            root = stem(word)
+            fresh_terms[root] = max(fresh_terms.get(root, 0.0), self.idf(word))
+        fresh_total = sum(fresh_terms.values()) or 1.0
+        fresh_lexical = self.lexical(request.fresh) if fresh_terms else np.zeros(0)
+        best_fresh = float(fresh_lexical.max()) if len(fresh_lexical) and fresh_lexical.max() > 0 else 1.0
         # The question's adjacent-word pairs: the field's terms are phrases ("audit keamanan").
         phrases = self.phrases(request.text)
         # A Pasal's best other chunk: an article answering in two ayat is stronger than one in one.
@@ -650,6 +660,8 @@ class KnowledgeIndex:
                     float(article and not years and not figure),
                     (others[0] / best_fused) if others else 0.0,
                     math.log1p(len(p.text)) / 10,
+                    sum(weight for t, weight in fresh_terms.items() if t in stems) / fresh_total,
+                    float(fresh_lexical[index]) / best_fresh if len(fresh_lexical) else 0.0,
                 )
             )
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
