@@ -70,6 +70,8 @@ class Vocabulary:
     definitions: tuple[re.Pattern[str], ...] = ()  # how a question asks what a term means
     english: frozenset[str] = frozenset()  # English function words
     title_joiners: tuple[str, ...] = ()  # words between a kind and its title's subject ("tentang")
+    generic_kinds: tuple[str, ...] = ()  # words for any kind of regulation ("regulation", "peraturan")
+    title_between: tuple[str, ...] = ()  # words that may stand among a described title's words ("and")
 
     def kind(self, short: str) -> Kind | None:
         """A kind by its short form ("Perpres")."""
@@ -166,4 +168,6 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         ),
         english=frozenset(w.lower() for w in terms.get("english", {}).get("function_words", ())),
         title_joiners=tuple(w.lower() for w in terms.get("regulation_names", {}).get("title_joiners", ())),
+        generic_kinds=tuple(w.lower() for w in terms.get("regulation_names", {}).get("generic", ())),
+        title_between=tuple(w.lower() for w in terms.get("regulation_names", {}).get("between", ())),
     )

@@ -352,6 +352,40 @@ def test_asking_what_a_thing_consists_of_is_not_a_definition(question):
 @pytest.mark.parametrize(
     ("question", "named"),
     [
+        (
+            "Which company runs the priority applications under the 2023 digital transformation regulation?",
+            "Perpres 82/2023",
+        ),
+        (
+            "Under the presidential regulation on accelerating digital transformation, who pays?",
+            "Perpres 82/2023",
+        ),
+        ("When did the KemenPANRB regulation on SPBE risk management take effect?", "PermenPANRB 5/2020"),
+        (
+            "What is a reference architecture in the national SPBE architecture regulation?",
+            "Perpres 132/2022",
+        ),
+        # Words every title shares, or the question's own subject away from the cue, name nothing.
+        ("Under the SPBE regulation, who coordinates the architecture?", None),
+        ("Which regulation says who audits security?", None),
+    ],
+)
+def test_english_questions_name_a_regulation_by_what_it_is_about(question, named):
+    from knowledge.catalog import load_catalog
+
+    catalog = load_catalog()
+    names = [r.short_name for r in catalog.regulations if r.short_name]
+    lexicon = _lexicon(names)
+    found = [m.short_name for m in lexicon.find_regulations(question, english=True)]
+    assert found == ([named] if named else []), found
+    if named:  # the names follow the index: without the regulation indexed, nothing is named
+        others = _lexicon([n for n in names if n != named])
+        assert all(m.short_name != named for m in others.find_regulations(question, english=True))
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
         ("tolong jelaskan permendagri 70 tahun 2019 pasal 4", "Permendagri 70/2019"),
         ("pasal 5 pmk 78 tahun 2020", "PMK 78/2020"),
         ("isi perda dki nomor 5 tahun 2020?", "Perda DKI 5/2020"),

@@ -293,7 +293,70 @@ class Lexicon:
         for _, _, mention in chosen:
             if not any(m.display == mention.display for m in out):
                 out.append(mention)
+        if english and not out:
+            described = self.described(text)
+            out += [described] if described else []
         return out
+
+    def described(self, text: str) -> RegulationMention | None:
+        """The indexed regulation an English question names by what it is about, if one stands out.
+
+        "the 2023 digital transformation regulation", "the presidential regulation on accelerating digital
+        transformation": words for any kind of regulation (terms.toml [regulation_names] generic), with
+        the words around them read through the glossary and weighed by how few titles share them.
+        """
+        flat = expand(text).lower()
+        tokens = re.findall(r"[a-z0-9]+", flat)
+        cues = [i for i, w in enumerate(tokens) if w in self.vocabulary.generic_kinds]
+        titled = [r for r in self.regulations if r.subject_words]
+        if not cues or not titled:
+            return None
+        # A kind the question spells ("presidential regulation") narrows the candidates.
+        kinds = {
+            k.short
+            for k in self.vocabulary.kinds
+            if any(
+                not s.endswith("*") and re.search(rf"\b{_spelling_pattern(s)}\b", flat) for s in k.spellings
+            )
+        }
+        if any(r.kind in kinds for r in titled):
+            titled = [r for r in titled if r.kind in kinds]
+        spread: dict[str, int] = {}
+        for reg in titled:
+            for root in reg._subject_stems:
+                spread[root] = spread.get(root, 0) + 1
+        years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", flat)}
+        scored: list[tuple[float, IndexedRegulation]] = []
+        for reg in titled:
+            matched: set[str] = set()
+            for cue in cues:
+                # The words next to the cue, both ways, up to the first word the title lacks.
+                for step, skip in ((1, self.vocabulary.title_joiners), (-1, ())):
+                    position = cue + step
+                    while 0 <= position < len(tokens) and tokens[position] in skip:
+                        position += step
+                    while 0 <= position < len(tokens):
+                        word = tokens[position]
+                        stems = {stem(w) for w in self.gloss(word).split()} - {stem(w) for w in STOPWORDS}
+                        if stems & reg._subject_stems:
+                            matched |= stems & reg._subject_stems
+                        elif not (
+                            word in self.vocabulary.title_between
+                            or word.isdigit()
+                            or (len(word) >= 3 and word.upper() in reg.acronym)
+                        ):
+                            break
+                        position += step
+            # A word every title shares ("sistem", "elektronik") tells none of them apart.
+            if any(spread[s] < len(titled) for s in matched):
+                score = sum(math.log((len(titled) + 1) / spread[s]) for s in matched)
+                scored.append((score + (0.1 if reg.tahun in years else 0.0), reg))
+        scored.sort(key=lambda item: -item[0])
+        if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.05):
+            return None
+        best = scored[0][1]
+        cue = tokens[cues[0]]  # the mention's words: what naming it took out of the question
+        return RegulationMention(best.kind, best.nomor, best.tahun, cue, best.short_name, best.qualifier)
 
     def _numbered(self, kind: Kind, m: re.Match[str]) -> RegulationMention:
         if not kind.numbered:
