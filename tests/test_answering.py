@@ -498,6 +498,34 @@ def test_follow_ups_set_aside_what_the_last_two_answers_quoted_ayat_by_ayat(dial
     assert all(pasal != "55" for _, pasal, _ in dialogue.context("q").last_quoted)  # only the last two
 
 
+@pytest.mark.parametrize(
+    ("question", "attribute", "holding"),
+    [
+        (
+            "permenpan 5/2020 itu dibuat buat ngelaksanain pasal brp perpres spbe?",
+            "basis",
+            "bahwa untuk melaksanakan ketentuan Pasal 47 Peraturan Presiden Nomor 95 Tahun 2018, perlu ..."
+            " menetapkan",
+        ),
+        (
+            "pendanaannya dari mana?",
+            "source",
+            "Pendanaan ... bersumber dari anggaran pendapatan dan belanja negara",
+        ),
+        ("sumber dana audit keamanan?", "source", "biaya audit dibebankan pada anggaran instansi"),
+        ("pasal berapa yang mengatur audit tik?", "where_regulated", None),
+    ],
+)
+def test_what_a_question_asks_and_what_holds_it(question, attribute, holding):
+    from bot.core.text import expand
+
+    asked = _lexicon().attribute(expand(question))
+    assert asked is not None and asked.name == attribute
+    if holding:
+        assert asked.holds(holding)
+        assert not asked.holds("Audit Teknologi Informasi dan Komunikasi dilaksanakan oleh auditor.")
+
+
 def test_a_follow_up_s_own_words_are_evidence_of_their_own(dialogue_factory):
     from bot.core.rank import FEATURES
     from bot.core.retrieve import SearchRequest
