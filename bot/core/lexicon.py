@@ -62,7 +62,8 @@ class IndexedRegulation:
         return frozenset(re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", " ", subject[1].lower())))
 
     @functools.cached_property
-    def _subject_stems(self) -> frozenset[str]:
+    def subject_stems(self) -> frozenset[str]:
+        """Stems of the title's subject words."""
         return frozenset(stem(w) for w in self.subject_words)
 
     def title_match(self, words: Sequence[str], joiners: Collection[str] = ()) -> tuple[int, float, int]:
@@ -82,7 +83,7 @@ class IndexedRegulation:
             start += 1
         for position in range(start, len(words)):
             word = words[position]
-            if word in own or stem(word) in self._subject_stems:
+            if word in own or stem(word) in self.subject_stems:
                 counts = word not in STOPWORDS
                 score += counts
                 covered += counts
@@ -323,9 +324,10 @@ class Lexicon:
             titled = [r for r in titled if r.kind in kinds]
         spread: dict[str, int] = {}
         for reg in titled:
-            for root in reg._subject_stems:
+            for root in reg.subject_stems:
                 spread[root] = spread.get(root, 0) + 1
         years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", flat)}
+        glossed = {w: {stem(g) for g in self.gloss(w).split() if g not in STOPWORDS} for w in set(tokens)}
         scored: list[tuple[float, IndexedRegulation]] = []
         for reg in titled:
             matched: set[str] = set()
@@ -337,9 +339,9 @@ class Lexicon:
                         position += step
                     while 0 <= position < len(tokens):
                         word = tokens[position]
-                        stems = {stem(w) for w in self.gloss(word).split()} - {stem(w) for w in STOPWORDS}
-                        if stems & reg._subject_stems:
-                            matched |= stems & reg._subject_stems
+                        stems = glossed[word]
+                        if stems & reg.subject_stems:
+                            matched |= stems & reg.subject_stems
                         elif not (
                             word in self.vocabulary.title_between
                             or word.isdigit()
