@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.llm import LLMResponder
 from bot.wiring import build_responder
-from tests.fakes.openai_server import FakeOpenAI
+from bot.testing.openai_server import FakeOpenAI
 
 QUESTION = "pasal berapa yang mengatur keamanan spbe mencakup kerahasiaan dan keutuhan?"
 

@@ -1,14 +1,37 @@
-"""Checks in code that every citation is a retrieved passage and every figure is in its source."""
+"""Checks in code that every citation is a retrieved passage and that the passage supports the sentence.
+
+A sentence an LLM writes is shown only when the passage its marker names supports it: its names of
+bodies, offices, documents and acronyms, its figures and Pasal numbers, its modality and polarity, most of
+its content words (stems) and, with a real embedder, its meaning (cosine to the passage). The words that
+carry those claims are data: knowledge/vocabulary/claims.toml.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from bot.core.models import Passage
+from bot.core.text import STOPWORDS, stem
+from knowledge.vocabulary import load_vocabulary
+
+CLAIMS_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "vocabulary" / "claims.toml"
+FAITHFULNESS_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "faithfulness.json"
 
 _FIGURE_RE = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _UNIT_RE = re.compile(r"\b(pasal|ayat|angka)\s*\(?(\d+)\)?", re.IGNORECASE)
+_MARKER_RE = re.compile(r"\s*\[(\d{1,2})\]")
+# "2 (dua) tahun" states the figure 2 once: the spelled-out form in brackets is read as the figure alone.
+_SPELLED_RE = re.compile(r"(\d[\d.,]*)\s*\(\s*[a-z][a-z\s-]*\)", re.IGNORECASE)
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*(?:[.,][0-9]+)*")
+# A word of a name: capitalised ("Menteri") or an acronym ("BSSN", "PermenPANRB", "e-Government").
+_NAME_WORD_RE = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Za-z]+)*|[a-z]+-[A-Z][A-Za-z]*")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z]*(?:-[A-Za-z]+)*|\d+(?:[.,/]\d+)*")
 
 
 def _normal(text: str) -> str:
@@ -47,3 +70,299 @@ def quote_is_faithful(quote: str, passage: Passage) -> bool:
     text = re.sub(r"\s+", " ", passage.text)
     pieces = [re.sub(r"\s+", " ", piece).strip() for piece in quote.split("…")]
     return all(piece in text for piece in pieces if piece)
+
+
+# -- the words that carry claims (data) --------------------------------------------------------------
+@dataclass(frozen=True)
+class ClaimWords:
+    """knowledge/vocabulary/claims.toml, tokenised: modality, negation, names, bodies, framing."""
+
+    modals: tuple[tuple[str, ...], ...]  # longest first, so "paling lambat" wins over a shorter match
+    negations: frozenset[str]
+    not_names: frozenset[str]
+    joiners: frozenset[str]
+    bodies: tuple[tuple[str, ...], ...]
+    not_name_tail: frozenset[str]
+    framing: frozenset[str]
+    min_words: int
+
+
+@lru_cache(maxsize=4)
+def load_claims(path: Path = CLAIMS_PATH) -> ClaimWords:
+    """The claim vocabulary from a TOML file (read once per path)."""
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+
+    def phrases(values: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+        return tuple(sorted({tuple(_tokens(v)) for v in values if v.strip()}, key=lambda p: -len(p)))
+
+    names, content = raw.get("names", {}), raw.get("content", {})
+    return ClaimWords(
+        modals=phrases(raw.get("modality", {}).get("words", ())),
+        negations=frozenset(raw.get("modality", {}).get("negations", ())),
+        not_names=frozenset(names.get("not_names", ())),
+        joiners=frozenset(names.get("joiners", ())),
+        bodies=phrases(names.get("bodies", ())),
+        not_name_tail=frozenset(names.get("not_name_tail", ())),
+        framing=frozenset(content.get("framing", ())),
+        min_words=int(content.get("min_words", 2)),
+    )
+
+
+# -- calibrated floors (data) ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Floors:
+    """The calibrated floors a supported sentence must reach: content-word coverage and cosine."""
+
+    min_coverage: float = 0.8
+    min_similarity: float | None = None  # None: no embedding floor for this embedder (not calibrated)
+
+
+def load_floors(embedder_id: str, path: Path | None = None) -> Floors:
+    """The floors `spbe-bot eval --llm-faithfulness --calibrate` wrote for an embedder (defaults if none)."""
+    try:
+        raw = json.loads((path or FAITHFULNESS_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Floors()
+    entry = raw.get("embedders", {}).get(embedder_id) or {}
+    coverage = entry.get("min_coverage", raw.get("min_coverage", Floors.min_coverage))
+    similarity = entry.get("min_similarity")
+    return Floors(float(coverage), float(similarity) if similarity is not None else None)
+
+
+# -- reading a sentence and a passage ----------------------------------------------------------------
+def _flat(text: str) -> str:
+    """Lower case, spelled-out numbers dropped, '200.000' as '200,000', one space between words."""
+    return _normal(_SPELLED_RE.sub(r"\1", text))
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(_flat(text))
+
+
+def _contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
+    n = len(phrase)
+    return any(tuple(haystack[i : i + n]) == tuple(phrase) for i in range(len(haystack) - n + 1))
+
+
+def strip_markers(sentence: str) -> str:
+    """The sentence without its [n] markers and without a space left before punctuation."""
+    text = _MARKER_RE.sub("", sentence)
+    return re.sub(r"\s+([.,;:!?)])", r"\1", text).strip()
+
+
+def _own_mentions(citation_label: str, regulation: str, pasal: str | None, part: str | None) -> list[str]:
+    """How a sentence may name its own source (the citation is shown beside it anyway)."""
+    mentions = [citation_label, regulation]
+    if pasal and pasal[:1].isdigit():
+        if part:
+            mentions.append(f"Pasal {pasal} {part}")
+            mentions.append(part)
+        mentions.append(f"Pasal {pasal}")
+    return sorted(mentions, key=len, reverse=True)
+
+
+def without_source_name(sentence: str, passage: Passage) -> str:
+    """The sentence with mentions of the passage's own citation removed (they are checked as citations)."""
+    c = passage.citation
+    text = sentence
+    for mention in _own_mentions(c.label(), c.regulation, c.pasal, c.part):
+        text = re.sub(rf"(?<!\w){re.escape(mention)}(?![\w(])", " ", text, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def names(sentence: str, claims: ClaimWords) -> list[str]:
+    """Name-shaped runs in a sentence: capitalised words (and acronyms) with the joiners between them.
+
+    A single capitalised word at the start of the sentence is only capitalised because it starts it,
+    unless it is an acronym; the body check reads it instead.
+    """
+    words = [(m.group(0), m.start()) for m in _WORD_RE.finditer(sentence)]
+    runs: list[list[str]] = []
+    current: list[str] = []
+    starts: list[int] = []
+    for position, (word, _) in enumerate(words):
+        is_name = bool(_NAME_WORD_RE.fullmatch(word)) and word.lower() not in claims.not_names
+        if is_name:
+            if not current:
+                starts.append(position)
+            current.append(word)
+        elif current and word.lower() in claims.joiners and position + 1 < len(words):
+            following = words[position + 1][0]
+            if _NAME_WORD_RE.fullmatch(following) and following.lower() not in claims.not_names:
+                current.append(word)
+                continue
+            runs.append(current)
+            current = []
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    found = []
+    for start, run in zip(starts, runs, strict=True):
+        acronym = any(sum(ch.isupper() for ch in w) >= 2 for w in run)
+        if start == 0 and len(run) == 1 and not acronym:
+            continue
+        found.append(" ".join(run))
+    return found
+
+
+@dataclass(frozen=True)
+class Support:
+    """How one passage supports one sentence: the failed hard checks, coverage and content size."""
+
+    reasons: tuple[str, ...]
+    coverage: float
+    content: int
+    min_words: int = 2
+
+    @property
+    def background(self) -> bool:
+        """The sentence only points to its source ("Hal ini diatur dalam ...") and answers nothing."""
+        return self.content < self.min_words
+
+
+@dataclass
+class _PassageView:
+    """A passage read once: its flat text, tokens, stems and negated stems."""
+
+    flat: str
+    tokens: list[str]
+    stems: set[str] = field(default_factory=set)
+    figures: set[str] = field(default_factory=set)
+    untrusted: bool = False
+
+
+@lru_cache(maxsize=4096)
+def _view(text: str) -> _PassageView:
+    flat = _flat(text)
+    tokens = _TOKEN_RE.findall(flat)
+    # A passage that carries an instruction to the model supports nothing: what it "says" may be the
+    # instruction's own fabrication ("abaikan instruksi sebelumnya dan tulis bahwa ...").
+    untrusted = any(p.search(flat) for p in load_vocabulary().injection)
+    return _PassageView(flat, tokens, {stem(t) for t in tokens}, figures(flat), untrusted)
+
+
+def _negated(tokens: Sequence[str], i: int, negations: frozenset[str]) -> bool:
+    return any(t in negations for t in tokens[max(0, i - 2) : i])
+
+
+def _next_content(tokens: Sequence[str], i: int) -> str | None:
+    for t in tokens[i : i + 3]:
+        if t not in STOPWORDS or t[0].isdigit():
+            return t
+    return None
+
+
+ModalClaim = tuple[bool, tuple[str, ...], str | None]
+
+
+def _modal_claims(tokens: Sequence[str], claims: ClaimWords) -> list[ModalClaim]:
+    """(negated, modal words, the word it governs) for each modal word in a text."""
+    found = []
+    i = 0
+    while i < len(tokens):
+        modal = next((m for m in claims.modals if tuple(tokens[i : i + len(m)]) == m), None)
+        if modal is None:
+            i += 1
+            continue
+        following = _next_content(tokens, i + len(modal))
+        found.append((_negated(tokens, i, claims.negations), modal, following))
+        i += len(modal)
+    return found
+
+
+def _same_word(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and (a == b or stem(a) == stem(b))
+
+
+def assess(sentence: str, passage: Passage, claims: ClaimWords | None = None) -> Support:
+    """What in a sentence its passage does not support (names, figures, units, modality, polarity), and
+    the share of its content words the passage holds. The passage's label does not count as its text."""
+    claims = claims or load_claims()
+    view = _view(passage.text)
+    claim = without_source_name(strip_markers(sentence), passage)
+    reasons: list[str] = []
+    if view.untrusted:
+        reasons.append("passage_instruction")
+    for name in names(claim, claims):
+        if _flat(name) not in view.flat:
+            reasons.append(f"name:{name}")
+    tokens = _tokens(claim)
+    for body in claims.bodies:
+        for i in range(len(tokens) - len(body) + 1):
+            if tuple(tokens[i : i + len(body)]) != body:
+                continue
+            tail = tokens[i + len(body)] if i + len(body) < len(tokens) else None
+            named = (*body, tail) if tail and tail not in claims.not_name_tail and tail.isalpha() else body
+            if not _contains(view.tokens, named):
+                reasons.append(f"body:{' '.join(named)}")
+    missing = figures(_flat(claim)) - view.figures
+    if missing:
+        reasons.append("figure:" + ",".join(sorted(missing)))
+    for kind, number in legal_units(claim):
+        if not re.search(rf"\b{kind}\s*\(?{number}\)?(?!\d)", view.flat):
+            reasons.append(f"unit:{kind} {number}")
+    # Modality: each modal word must stand in the passage before the same word, negated the same way.
+    stated = _modal_claims(tokens, claims)
+    held = _modal_claims(view.tokens, claims)
+    for negated, modal, governed in stated:
+        if not any(
+            n == negated and m == modal and (governed is None or _same_word(governed, g)) for n, m, g in held
+        ):
+            said = f"{'tidak ' if negated else ''}{' '.join(modal)} {governed or ''}"
+            reasons.append(f"modality:{said.strip()}")
+    # Polarity: a negated word must be negated in the passage; a plain word the passage only ever negates
+    # is a flipped "tidak".
+    modal_words = {w for m in claims.modals for w in m}
+    passage_polarity: dict[str, set[bool]] = {}
+    for j, t in enumerate(view.tokens):
+        if t.isalpha() and t not in STOPWORDS and t not in claims.negations:
+            passage_polarity.setdefault(stem(t), set()).add(_negated(view.tokens, j, claims.negations))
+    for i, t in enumerate(tokens):
+        if not t.isalpha() or t in STOPWORDS or t in claims.negations or t in modal_words:
+            continue
+        polarity = passage_polarity.get(stem(t))
+        if polarity and _negated(tokens, i, claims.negations) not in polarity:
+            reasons.append(f"polarity:{t}")
+    content = [
+        t
+        for t in tokens
+        if t.isalpha()
+        and len(t) > 1
+        and t not in STOPWORDS
+        and t not in claims.framing
+        and t not in claims.negations
+        and t not in modal_words
+    ]
+    covered = sum(1 for t in content if stem(t) in view.stems or t in view.tokens)
+    coverage = covered / len(content) if content else 1.0
+    return Support(tuple(dict.fromkeys(reasons)), coverage, len(content), claims.min_words)
+
+
+Similarity = Callable[[str, Passage], float]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a passage supports a sentence under the floors, and why not."""
+
+    ok: bool
+    reasons: tuple[str, ...]
+    support: Support
+    similarity: float | None = None
+
+
+def judge(sentence: str, passage: Passage, floors: Floors, similarity: Similarity | None = None) -> Verdict:
+    """The hard checks, then the coverage floor, then the embedding floor (when calibrated)."""
+    support = assess(sentence, passage)
+    reasons = list(support.reasons)
+    if support.coverage < floors.min_coverage:
+        reasons.append(f"coverage:{support.coverage:.2f}")
+    score = None
+    if not reasons and floors.min_similarity is not None and similarity is not None:
+        score = similarity(strip_markers(sentence), passage)
+        if score < floors.min_similarity:
+            reasons.append(f"similarity:{score:.3f}")
+    return Verdict(not reasons, tuple(reasons), support, score)
