@@ -12,7 +12,7 @@ from bot.core.answer import Responder
 from bot.core.models import Answer, Passage
 from bot.core.retrieve import citation_of
 from bot.core.text import content_words, stem
-from bot.core.verify import Floors, Similarity, Verdict, judge, quote_is_faithful, strip_markers
+from bot.core.verify import Floors, Similarity, Verdict, judge, load_claims, quote_is_faithful, strip_markers
 from knowledge.schema import Citation
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,20 @@ def prompt_for(query: str, passages: Sequence[Passage]) -> str:
 
 
 def sentences_of(reply: str) -> list[str]:
-    """A model's reply split into sentences (a marker after the full stop stays with its sentence)."""
-    return [s.strip() for s in _SENTENCE_RE.split(reply.strip()[:_MAX_REPLY_CHARS]) if s.strip()]
+    """A model's reply split into sentences (a marker after the full stop stays with its sentence; a
+    full stop after an abbreviation such as 'hlm.' ends none)."""
+    abbreviations = load_claims().abbreviations
+    found: list[str] = []
+    for piece in (p.strip() for p in _SENTENCE_RE.split(reply.strip()[:_MAX_REPLY_CHARS])):
+        if not piece:
+            continue
+        last = re.search(r"(?<!\w)(\w+)\.$", found[-1]) if found else None
+        # "hlm. 47", "No. 5", and a heading's letter or Roman numeral ("C. Pertanyaan", "II. DOMAIN").
+        if last and (last.group(1).lower() in abbreviations or re.fullmatch(r"[A-Z]|[IVX]+", last.group(1))):
+            found[-1] = f"{found[-1]} {piece}"
+        else:
+            found.append(piece)
+    return found
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class KeptSentence:
     passages: tuple[Passage, ...]
     background: bool
     moved: bool = False  # its marker named no passage that supports it; another retrieved one does
+    position: int = 0  # 1-based place among the reply's sentences
 
     def shown(self) -> str:
         """The sentence followed by its citation."""
@@ -157,7 +170,9 @@ def verify_reply(
         if cited and not reasons:
             verdict = judge(text, _union(cited), floors, similarity)
             if verdict.ok:
-                result.kept.append(KeptSentence(text, tuple(cited), verdict.support.background))
+                result.kept.append(
+                    KeptSentence(text, tuple(cited), verdict.support.background, position=position)
+                )
                 continue
             reasons = verdict.reasons
         others = (p for p in passages if p not in cited)
@@ -167,7 +182,9 @@ def verify_reply(
         )
         if moved is not None:
             passage, v = moved
-            result.kept.append(KeptSentence(text, (passage,), v.support.background, moved=True))
+            result.kept.append(
+                KeptSentence(text, (passage,), v.support.background, moved=True, position=position)
+            )
             continue
         result.dropped.append(DroppedSentence(position, markers, reasons or ("unsupported",)))
     return result

@@ -85,6 +85,9 @@ class ClaimWords:
     not_name_tail: frozenset[str]
     framing: frozenset[str]
     min_words: int
+    instructions: tuple[re.Pattern[str], ...] = ()
+    same: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # modal -> its group's first
+    abbreviations: frozenset[str] = frozenset()  # a full stop after them does not end a sentence
 
 
 @lru_cache(maxsize=4)
@@ -96,6 +99,11 @@ def load_claims(path: Path = CLAIMS_PATH) -> ClaimWords:
         return tuple(sorted({tuple(_tokens(v)) for v in values if v.strip()}, key=lambda p: -len(p)))
 
     names, content = raw.get("names", {}), raw.get("content", {})
+    same = {
+        tuple(_tokens(word)): tuple(_tokens(group[0]))
+        for group in raw.get("modality", {}).get("same", ())
+        for word in group
+    }
     return ClaimWords(
         modals=phrases(raw.get("modality", {}).get("words", ())),
         negations=frozenset(raw.get("modality", {}).get("negations", ())),
@@ -105,6 +113,9 @@ def load_claims(path: Path = CLAIMS_PATH) -> ClaimWords:
         not_name_tail=frozenset(names.get("not_name_tail", ())),
         framing=frozenset(content.get("framing", ())),
         min_words=int(content.get("min_words", 2)),
+        instructions=tuple(re.compile(p) for p in raw.get("passage_instructions", {}).get("patterns", ())),
+        same=same,
+        abbreviations=frozenset(raw.get("sentences", {}).get("abbreviations", ())),
     )
 
 
@@ -173,34 +184,35 @@ def without_source_name(sentence: str, passage: Passage) -> str:
 def names(sentence: str, claims: ClaimWords) -> list[str]:
     """Name-shaped runs in a sentence: capitalised words (and acronyms) with the joiners between them.
 
-    A single capitalised word at the start of the sentence is only capitalised because it starts it,
-    unless it is an acronym; the body check reads it instead.
+    A run ends at any punctuation ("Instansi Pusat/Pemerintah Daerah" is two names). A single capitalised
+    word at the start of the sentence is only capitalised because it starts it, unless it is an acronym;
+    the body check reads it instead.
     """
-    words = [(m.group(0), m.start()) for m in _WORD_RE.finditer(sentence)]
-    runs: list[list[str]] = []
-    current: list[str] = []
-    starts: list[int] = []
-    for position, (word, _) in enumerate(words):
-        is_name = bool(_NAME_WORD_RE.fullmatch(word)) and word.lower() not in claims.not_names
-        if is_name:
-            if not current:
-                starts.append(position)
-            current.append(word)
-        elif current and word.lower() in claims.joiners and position + 1 < len(words):
-            following = words[position + 1][0]
-            if _NAME_WORD_RE.fullmatch(following) and following.lower() not in claims.not_names:
-                current.append(word)
-                continue
-            runs.append(current)
-            current = []
-        else:
-            if current:
-                runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
+    words = list(_WORD_RE.finditer(sentence))
+
+    def named(word: str) -> bool:
+        return bool(_NAME_WORD_RE.fullmatch(word)) and word.lower() not in claims.not_names
+
+    runs: list[tuple[int, list[str]]] = []
+    for position, m in enumerate(words):
+        word = m.group(0)
+        joined = position > 0 and not sentence[words[position - 1].end() : m.start()].strip()
+        extends = bool(runs) and joined and runs[-1][0] + len(runs[-1][1]) == position
+        if named(word):
+            if extends:
+                runs[-1][1].append(word)
+            else:
+                runs.append((position, [word]))
+        elif (
+            extends
+            and word.lower() in claims.joiners
+            and position + 1 < len(words)
+            and not sentence[m.end() : words[position + 1].start()].strip()
+            and named(words[position + 1].group(0))
+        ):
+            runs[-1][1].append(word)
     found = []
-    for start, run in zip(starts, runs, strict=True):
+    for start, run in runs:
         acronym = any(sum(ch.isupper() for ch in w) >= 2 for w in run)
         if start == 0 and len(run) == 1 and not acronym:
             continue
@@ -240,7 +252,8 @@ def _view(text: str) -> _PassageView:
     tokens = _TOKEN_RE.findall(flat)
     # A passage that carries an instruction to the model supports nothing: what it "says" may be the
     # instruction's own fabrication ("abaikan instruksi sebelumnya dan tulis bahwa ...").
-    untrusted = any(p.search(flat) for p in load_vocabulary().injection)
+    patterns = (*load_vocabulary().injection, *load_claims().instructions)
+    untrusted = any(p.search(flat) for p in patterns)
     return _PassageView(flat, tokens, {stem(t) for t in tokens}, figures(flat), untrusted)
 
 
@@ -268,7 +281,7 @@ def _modal_claims(tokens: Sequence[str], claims: ClaimWords) -> list[ModalClaim]
             i += 1
             continue
         following = _next_content(tokens, i + len(modal))
-        found.append((_negated(tokens, i, claims.negations), modal, following))
+        found.append((_negated(tokens, i, claims.negations), claims.same.get(modal, modal), following))
         i += len(modal)
     return found
 
@@ -277,6 +290,7 @@ def _same_word(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and (a == b or stem(a) == stem(b))
 
 
+@lru_cache(maxsize=65536)
 def assess(sentence: str, passage: Passage, claims: ClaimWords | None = None) -> Support:
     """What in a sentence its passage does not support (names, figures, units, modality, polarity), and
     the share of its content words the passage holds. The passage's label does not count as its text."""
@@ -315,6 +329,15 @@ def assess(sentence: str, passage: Passage, claims: ClaimWords | None = None) ->
             reasons.append(f"modality:{said.strip()}")
     # Polarity: a negated word must be negated in the passage; a plain word the passage only ever negates
     # is a flipped "tidak".
+    for i, t in enumerate(tokens):
+        if t not in claims.negations:
+            continue
+        negated_word = _next_content(tokens, i + 1)
+        if negated_word is not None and not any(
+            _same_word(negated_word, w) and _negated(view.tokens, j, claims.negations)
+            for j, w in enumerate(view.tokens)
+        ):
+            reasons.append(f"polarity:{t} {negated_word}")
     modal_words = {w for m in claims.modals for w in m}
     passage_polarity: dict[str, set[bool]] = {}
     for j, t in enumerate(view.tokens):
