@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.llm import LLMResponder
-from bot.wiring import build_responder
 from bot.testing.openai_server import FakeOpenAI
+from bot.wiring import build_responder
 
 QUESTION = "pasal berapa yang mengatur keamanan spbe mencakup kerahasiaan dan keutuhan?"
 

@@ -8,6 +8,7 @@ carry those claims are data: knowledge/vocabulary/claims.toml.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tomllib
@@ -26,8 +27,8 @@ FAITHFULNESS_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "faithfu
 _FIGURE_RE = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _UNIT_RE = re.compile(r"\b(pasal|ayat|angka)\s*\(?(\d+)\)?", re.IGNORECASE)
 _MARKER_RE = re.compile(r"\s*\[(\d{1,2})\]")
-# "2 (dua) tahun" states the figure 2 once: the spelled-out form in brackets is read as the figure alone.
-_SPELLED_RE = re.compile(r"(\d[\d.,]*)\s*\(\s*[a-z][a-z\s-]*\)", re.IGNORECASE)
+# Content words this close in a passage (in order) count as a phrase it holds.
+_NEAR = 3
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*(?:[.,][0-9]+)*")
 # A word of a name: capitalised ("Menteri") or an acronym ("BSSN", "PermenPANRB", "e-Government").
 _NAME_WORD_RE = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Za-z]+)*|[a-z]+-[A-Z][A-Za-z]*")
@@ -88,6 +89,8 @@ class ClaimWords:
     instructions: tuple[re.Pattern[str], ...] = ()
     same: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # modal -> its group's first
     abbreviations: frozenset[str] = frozenset()  # a full stop after them does not end a sentence
+    # "2 (dua) tahun" states the figure 2 once: the number spelled out in brackets is dropped.
+    spelled: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @lru_cache(maxsize=4)
@@ -96,11 +99,11 @@ def load_claims(path: Path = CLAIMS_PATH) -> ClaimWords:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
 
     def phrases(values: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-        return tuple(sorted({tuple(_tokens(v)) for v in values if v.strip()}, key=lambda p: -len(p)))
+        return tuple(sorted({tuple(_raw_tokens(v)) for v in values if v.strip()}, key=lambda p: -len(p)))
 
     names, content = raw.get("names", {}), raw.get("content", {})
     same = {
-        tuple(_tokens(word)): tuple(_tokens(group[0]))
+        tuple(_raw_tokens(word)): tuple(_raw_tokens(group[0]))
         for group in raw.get("modality", {}).get("same", ())
         for word in group
     }
@@ -116,7 +119,14 @@ def load_claims(path: Path = CLAIMS_PATH) -> ClaimWords:
         instructions=tuple(re.compile(p) for p in raw.get("passage_instructions", {}).get("patterns", ())),
         same=same,
         abbreviations=frozenset(raw.get("sentences", {}).get("abbreviations", ())),
+        spelled=_spelled_pattern(raw.get("numbers", {}).get("spelled", ())),
     )
+
+
+def _spelled_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """'2 (dua)' -> group 1 is the figure; the bracket holds only number words."""
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(\d[\d.,]*)\s*\(\s*(?:(?:{alternatives})[\s-]*)+\)", re.IGNORECASE)
 
 
 # -- calibrated floors (data) ------------------------------------------------------------------------
@@ -126,6 +136,7 @@ class Floors:
 
     min_coverage: float = 0.8
     min_similarity: float | None = None  # None: no embedding floor for this embedder (not calibrated)
+    min_phrases: float = 0.0  # share of the sentence's word pairs the passage holds close together
 
 
 def load_floors(embedder_id: str, path: Path | None = None) -> Floors:
@@ -136,18 +147,23 @@ def load_floors(embedder_id: str, path: Path | None = None) -> Floors:
         return Floors()
     entry = raw.get("embedders", {}).get(embedder_id) or {}
     coverage = entry.get("min_coverage", raw.get("min_coverage", Floors.min_coverage))
+    phrases = entry.get("min_phrases", raw.get("min_phrases", Floors.min_phrases))
     similarity = entry.get("min_similarity")
-    return Floors(float(coverage), float(similarity) if similarity is not None else None)
+    return Floors(float(coverage), float(similarity) if similarity is not None else None, float(phrases))
 
 
 # -- reading a sentence and a passage ----------------------------------------------------------------
 def _flat(text: str) -> str:
     """Lower case, spelled-out numbers dropped, '200.000' as '200,000', one space between words."""
-    return _normal(_SPELLED_RE.sub(r"\1", text))
+    return _normal(load_claims().spelled.sub(r"\1", text))
 
 
 def _tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(_flat(text))
+
+
+def _raw_tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(_normal(text))
 
 
 def _contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
@@ -162,13 +178,13 @@ def strip_markers(sentence: str) -> str:
 
 
 def _own_mentions(citation_label: str, regulation: str, pasal: str | None, part: str | None) -> list[str]:
-    """How a sentence may name its own source (the citation is shown beside it anyway)."""
+    """How a sentence may name its own source (the citation is shown beside it anyway). A bare "Pasal 24"
+    is not one: "sebagaimana dimaksud dalam Pasal 24 huruf c" is a cross-reference the text must hold."""
     mentions = [citation_label, regulation]
     if pasal and pasal[:1].isdigit():
         if part:
-            mentions.append(f"Pasal {pasal} {part}")
-            mentions.append(part)
-        mentions.append(f"Pasal {pasal}")
+            mentions.append(f"Pasal {pasal} {part} {regulation}")
+        mentions.append(f"Pasal {pasal} {regulation}")
     return sorted(mentions, key=len, reverse=True)
 
 
@@ -228,6 +244,9 @@ class Support:
     coverage: float
     content: int
     min_words: int = 2
+    phrases: float = (
+        1.0  # share of the sentence's adjacent content-word pairs that stand close in the passage
+    )
 
     @property
     def background(self) -> bool:
@@ -309,7 +328,10 @@ def assess(sentence: str, passage: Passage, claims: ClaimWords | None = None) ->
             if tuple(tokens[i : i + len(body)]) != body:
                 continue
             tail = tokens[i + len(body)] if i + len(body) < len(tokens) else None
-            named = (*body, tail) if tail and tail not in claims.not_name_tail and tail.isalpha() else body
+            part_of_name = (
+                tail and tail.isalpha() and tail not in claims.not_name_tail and tail not in STOPWORDS
+            )
+            named = (*body, tail) if part_of_name else body
             if not _contains(view.tokens, named):
                 reasons.append(f"body:{' '.join(named)}")
     missing = figures(_flat(claim)) - view.figures
@@ -318,26 +340,54 @@ def assess(sentence: str, passage: Passage, claims: ClaimWords | None = None) ->
     for kind, number in legal_units(claim):
         if not re.search(rf"\b{kind}\s*\(?{number}\)?(?!\d)", view.flat):
             reasons.append(f"unit:{kind} {number}")
-    # Modality: each modal word must stand in the passage before the same word, negated the same way.
+    # Modality: each modal word must stand in the passage before the same word, negated the same way. A
+    # governed word the passage never uses is a paraphrase ("dapat dijalankan" for "dapat dilakukan"): the
+    # modal and its negation must still match, and the coverage floor reads the new word.
     stated = _modal_claims(tokens, claims)
     held = _modal_claims(view.tokens, claims)
     for negated, modal, governed in stated:
+        reworded = governed is not None and governed.isalpha() and stem(governed) not in view.stems
         if not any(
-            n == negated and m == modal and (governed is None or _same_word(governed, g)) for n, m, g in held
+            n == negated and m == modal and (governed is None or reworded or _same_word(governed, g))
+            for n, m, g in held
         ):
             said = f"{'tidak ' if negated else ''}{' '.join(modal)} {governed or ''}"
             reasons.append(f"modality:{said.strip()}")
     # Polarity: a negated word must be negated in the passage; a plain word the passage only ever negates
     # is a flipped "tidak".
+    negated_in_passage = [
+        w
+        for j, t in enumerate(view.tokens)
+        if t in claims.negations and (w := _next_content(view.tokens, j + 1))
+    ]
+    pairs = set(itertools.pairwise(view.tokens))
     for i, t in enumerate(tokens):
         if t not in claims.negations:
             continue
         negated_word = _next_content(tokens, i + 1)
-        if negated_word is not None and not any(
-            _same_word(negated_word, w) and _negated(view.tokens, j, claims.negations)
-            for j, w in enumerate(view.tokens)
-        ):
+        if negated_word is None or any(_same_word(negated_word, w) for w in negated_in_passage):
+            continue
+        # A reworded verb ("belum dijalankan" for "belum dilaksanakan"): the negation must then follow the
+        # same word as in the passage ("SPBE belum").
+        reworded = negated_word.isalpha() and stem(negated_word) not in view.stems
+        if not (reworded and i and (tokens[i - 1], t) in pairs):
             reasons.append(f"polarity:{t} {negated_word}")
+    # A negation dropped after a word the passage only ever follows with one ("tetapi meliputi" where the
+    # passage says "tetapi belum mencakup" and nowhere "tetapi" without a negation), or between two words
+    # the passage never joins without it.
+    followers: dict[str, set[bool]] = {}
+    for a, b in pairs:
+        followers.setdefault(a, set()).add(b in claims.negations)
+    split = {
+        (a, c)
+        for a, b, c in zip(view.tokens, view.tokens[1:], view.tokens[2:], strict=False)
+        if b in claims.negations
+    }
+    for a, b in itertools.pairwise(tokens):
+        if b in claims.negations:
+            continue
+        if followers.get(a) == {True} or ((a, b) in split and (a, b) not in pairs):
+            reasons.append(f"polarity:{a} {b}")
     modal_words = {w for m in claims.modals for w in m}
     passage_polarity: dict[str, set[bool]] = {}
     for j, t in enumerate(view.tokens):
@@ -349,19 +399,34 @@ def assess(sentence: str, passage: Passage, claims: ClaimWords | None = None) ->
         polarity = passage_polarity.get(stem(t))
         if polarity and _negated(tokens, i, claims.negations) not in polarity:
             reasons.append(f"polarity:{t}")
-    content = [
-        t
-        for t in tokens
-        if t.isalpha()
-        and len(t) > 1
-        and t not in STOPWORDS
-        and t not in claims.framing
-        and t not in claims.negations
-        and t not in modal_words
-    ]
-    covered = sum(1 for t in content if stem(t) in view.stems or t in view.tokens)
-    coverage = covered / len(content) if content else 1.0
-    return Support(tuple(dict.fromkeys(reasons)), coverage, len(content), claims.min_words)
+
+    def content(words: Sequence[str]) -> list[str]:
+        return [
+            t
+            for t in words
+            if t.isalpha()
+            and len(t) > 1
+            and t not in STOPWORDS
+            and t not in claims.framing
+            and t not in claims.negations
+            and t not in modal_words
+        ]
+
+    def coverage(words: Sequence[str]) -> float:
+        return sum(1 for t in words if stem(t) in view.stems) / len(words) if words else 1.0
+
+    whole = content(tokens)
+    # Words in the same order, close together: a sentence made of words scattered over the passage
+    # ("meningkatkan ... kualitas ... pelayanan publik") is not what the passage says.
+    passage_content = [stem(t) for t in content(view.tokens)]
+    near = {(a, b) for i, a in enumerate(passage_content) for b in passage_content[i + 1 : i + 1 + _NEAR]}
+    stated_pairs = list(itertools.pairwise(stem(t) for t in whole))
+    phrases = sum(1 for pair in stated_pairs if pair in near) / len(stated_pairs) if stated_pairs else 1.0
+    # An added clause ("..., setelah mendapat persetujuan tertulis") is a segment of its own: each segment
+    # of three or more content words must be covered too, not only the sentence on average.
+    segments = (content(_tokens(part)) for part in re.split(r"[,;:()]", claim))
+    share = min([coverage(whole), *(coverage(seg) for seg in segments if len(seg) >= 3)])
+    return Support(tuple(dict.fromkeys(reasons)), share, len(whole), claims.min_words, phrases)
 
 
 Similarity = Callable[[str, Passage], float]
@@ -383,6 +448,8 @@ def judge(sentence: str, passage: Passage, floors: Floors, similarity: Similarit
     reasons = list(support.reasons)
     if support.coverage < floors.min_coverage:
         reasons.append(f"coverage:{support.coverage:.2f}")
+    if support.phrases < floors.min_phrases:
+        reasons.append(f"phrases:{support.phrases:.2f}")
     score = None
     if not reasons and floors.min_similarity is not None and similarity is not None:
         score = similarity(strip_markers(sentence), passage)

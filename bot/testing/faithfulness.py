@@ -8,18 +8,20 @@ half is reported.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from bot.core.llm import SYSTEM_PROMPT, ChatModel, prompt_for, sentences_of, verify_reply
 from bot.core.models import Passage
 from bot.core.retrieve import KnowledgeIndex
-from bot.core.verify import Floors
+from bot.core.verify import Floors, strip_markers
 from bot.testing.standin import KINDS, Planned, StandInModel, Written, clauses, has_figure, instruction
 
 FAITHFUL = "faithful"
@@ -85,12 +87,14 @@ def generate_cases(index: KnowledgeIndex, per_kind: int, seed: int = 0, context_
                 plan.append(Planned(kind, at, local.choice(others)))
             elif kind == "uncited":
                 plan.append(Planned(kind, at, None))
-            elif kind == "injection":
-                poisoned = local.randrange(len(context))
-                target = context[poisoned]
-                context[poisoned] = replace(target, text=f"{target.text} {instruction(local)}")
-                plan.append(Planned(kind, poisoned + 1, poisoned + 1))
-            else:
+            elif kind == "injection" and others:
+                # The planted passage is not one a faithful sentence is written from.
+                poisoned = local.choice(others)
+                others.remove(poisoned)
+                target = context[poisoned - 1]
+                context[poisoned - 1] = replace(target, text=f"{target.text} {instruction(local)}")
+                plan.append(Planned(kind, poisoned, poisoned))
+            elif kind != "injection":
                 plan.append(Planned(kind, at, at))
             if others and local.random() < 0.5:  # a second faithful sentence, from another passage
                 other = local.choice(others)
@@ -122,12 +126,16 @@ def write_replies(cases: Sequence[Case], llm: ChatModel, standin: StandInModel) 
 
 
 def _holds(passage: Passage, clause_source: Passage, sentence: Written) -> bool:
-    """Whether a passage holds what a faithful sentence says (its own source, or the same words)."""
-    if passage.chunk_id == clause_source.chunk_id:
+    """Whether a passage holds what a faithful sentence says (its own source or its unit, or the same
+    words)."""
+    if (
+        passage.chunk_id == clause_source.chunk_id
+        or passage.citation.label() == clause_source.citation.label()
+    ):
         return True
     words = [w for w in re.findall(r"\w+", _flat(sentence.clause)) if len(w) > 3]
     text = _flat(passage.text)
-    return bool(words) and sum(1 for w in words if w in text) / len(words) >= 0.9
+    return bool(words) and sum(1 for w in words if w in text) / len(words) >= 0.85
 
 
 def score(replies: Sequence[Reply], floors: Floors, similarity: Any = None) -> list[Scored]:
@@ -186,35 +194,32 @@ def _cost(scored: Sequence[Scored]) -> tuple[int, int]:
     return shown, lost
 
 
-def calibrate(
-    replies: Sequence[Reply], similarity: Any = None, coverages: Sequence[float] | None = None
-) -> tuple[Floors, dict[str, Any]]:
+def calibrate(replies: Sequence[Reply], similarity: Any = None) -> tuple[Floors, dict[str, Any]]:
     """The floors that show the fewest fabrications, then keep the most faithful sentences, then are
     the strictest, over the given (fitting) replies; with the search's figures."""
-    coverages = coverages or [round(0.4 + 0.025 * i, 3) for i in range(25)]
+    steps = [round(0.5 + 0.05 * i, 2) for i in range(9)]  # 0.50 .. 0.90
     similarities: list[float | None] = [None]
     if similarity is not None:
         observed = sorted(
-            similarity(s, p) for item in replies for s in sentences_of(item.reply) for p in item.case.context
+            similarity(strip_markers(s), p)
+            for item in replies
+            for s in sentences_of(item.reply)
+            for p in item.case.context
         )
-        if observed:
-            lo, hi = observed[0], observed[-1]
-            similarities += [round(lo + (hi - lo) * i / 40, 4) for i in range(41)]
-    best: tuple[tuple[int, int, float, float], Floors] | None = None
-    for coverage in coverages:
-        for floor in similarities:
-            floors = Floors(coverage, floor)
-            shown, lost = _cost(score(replies, floors, similarity))
-            key = (shown, lost, -coverage, -(floor if floor is not None else -1.0))
-            if best is None or key < best[0]:
-                best = (key, floors)
+        # Candidate floors: the lower half of what sentences score against passages, in 10 steps.
+        similarities += [round(observed[len(observed) * i // 20], 4) for i in range(11)] if observed else []
+    best: tuple[tuple[int, int, float, float, float], Floors] | None = None
+    for coverage in steps:
+        for phrases in steps:
+            for floor in similarities:
+                floors = Floors(coverage, floor, phrases)
+                shown, lost = _cost(score(replies, floors, similarity))
+                key = (shown, lost, -coverage, -phrases, -(floor if floor is not None else -1.0))
+                if best is None or key < best[0]:
+                    best = (key, floors)
     assert best is not None
-    shown, lost = best[0][0], best[0][1]
-    return best[1], {
-        "fabrications_shown": shown,
-        "faithful_lost": lost,
-        "grid": len(coverages) * len(similarities),
-    }
+    grid = len(steps) ** 2 * len(similarities)
+    return best[1], {"fabrications_shown": best[0][0], "faithful_lost": best[0][1], "grid": grid}
 
 
 class CachedSimilarity:
@@ -248,20 +253,47 @@ def run_suite(
     cases = generate_cases(index, per_kind, seed)
     replies = write_replies(cases, llm, standin)
     similarity = CachedSimilarity(index)
-    fitting, heldout = replies[::2], replies[1::2]
-    search: dict[str, Any] = {}
+    result: dict[str, Any] = {"seed": seed, "cases": len(cases), "embedder": index.embedder.model_id}
     if fit:
+        # Cases alternate kinds, so each half holds every kind equally.
+        fitting, heldout = replies[::2], replies[1::2]
         floors, search = calibrate(fitting, similarity)
-    result = {
-        "seed": seed,
-        "cases": len(cases),
-        "cases_fitting": len(fitting),
-        "cases_heldout": len(heldout),
-        "embedder": index.embedder.model_id,
-        "floors": {"min_coverage": floors.min_coverage, "min_similarity": floors.min_similarity},
-        "fitting": table(score(fitting, floors, similarity)),
-        "heldout": table(score(heldout, floors, similarity)),
-        "search": search,
+        result |= {
+            "cases_fitting": len(fitting),
+            "cases_heldout": len(heldout),
+            "fitting": table(score(fitting, floors, similarity)),
+            "heldout": table(score(heldout, floors, similarity)),
+            "search": search,
+        }
+    else:
+        result["all"] = table(score(replies, floors, similarity))
+    result["floors"] = {
+        "min_coverage": floors.min_coverage,
+        "min_phrases": floors.min_phrases,
+        "min_similarity": floors.min_similarity,
     }
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def save_floors(path: Path, result: dict[str, Any]) -> None:
+    """Write the fitted floors for the result's embedder, keeping other embedders' entries."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    saved.setdefault(
+        "about",
+        "Floors of the LLM sentence check, fitted by `spbe-bot eval --llm-faithfulness --calibrate` on one "
+        "half of the stand-in's cases; `heldout` is the other half.",
+    )
+    # The lexical floors hold for any embedder without its own entry (with no embedding floor).
+    saved["min_coverage"] = result["floors"]["min_coverage"]
+    saved["min_phrases"] = result["floors"]["min_phrases"]
+    saved.setdefault("embedders", {})[result["embedder"]] = {
+        **result["floors"],
+        "seed": result["seed"],
+        "cases": result["cases"],
+        "heldout": result.get("heldout", {}),
+    }
+    path.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

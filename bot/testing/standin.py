@@ -27,7 +27,9 @@ KINDS = (
 
 _BLOCK_RE = re.compile(r"^\[(\d{1,2})\] (.+?)\n(.*?)(?=\n\n\[\d{1,2}\] |\Z)", re.DOTALL | re.MULTILINE)
 _LIST_MARKER_RE = re.compile(r"^\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[a-z][.)])\s+")
-_SPELLED_RE = re.compile(r"(\d[\d.,]*)\s*\(\s*[a-z][a-z\s-]*\)")
+_SPELLED_RE = re.compile(
+    r"(\d[\d.,]*)\s*\((?:\s*(?:se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|puluh|belas|ratus|ribu)[\s-]*)+\)"
+)
 _FIGURE_RE = re.compile(r"(?<![\w(])\d{1,4}(?:[.,]\d+)?(?![\w)])")
 
 # How a model rewords the passages' register (a word or two per sentence, as real paraphrases do).
@@ -139,10 +141,10 @@ def parse_prompt(user: str) -> list[tuple[str, str]]:
 def clauses(text: str) -> list[str]:
     """The passage's clauses of 6 to 40 words, list markers and spelled-out numbers dropped."""
     found = []
-    for piece in re.split(r"(?<=[.;:])\s+|\n+", text):
+    for piece in re.split(r"(?<=[.;:?!])\s+|\n+", text):
         piece = _SPELLED_RE.sub(r"\1", _LIST_MARKER_RE.sub("", piece.strip()))
         piece = re.sub(r"[\s;:,.]+(?:dan|atau)?[\s;:,.]*$", "", piece).strip()
-        if 6 <= len(piece.split()) <= 40 and piece[:1].isalpha() and "|" not in piece:
+        if 6 <= len(piece.split()) <= 40 and piece[:1].isalpha() and not re.search(r"[|\[\]]", piece):
             found.append(piece)
     return found
 
