@@ -13,7 +13,9 @@ from bot.wiring import build_responder
 
 QUESTION = "pasal berapa yang mengatur keamanan spbe mencakup kerahasiaan dan keutuhan?"
 # What Perpres 95/2018 Pasal 40 ayat (1), the first passage for QUESTION, says, in the model's words.
-FAITHFUL = "Keamanan SPBE mencakup penjaminan kerahasiaan, keutuhan, ketersediaan, keaslian, dan kenirsangkalan"
+FAITHFUL = (
+    "Keamanan SPBE mencakup penjaminan kerahasiaan, keutuhan, ketersediaan, keaslian, dan kenirsangkalan"
+)
 
 
 @pytest.fixture
