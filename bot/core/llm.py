@@ -136,6 +136,17 @@ class VerifiedText:
         return [k for k in self.kept if not k.background]
 
 
+# Checks whose failure means a sentence says something else than the passage it is about.
+_DISTORTIONS = frozenset({"name", "body", "figure", "unit", "modality", "polarity"})
+
+
+def _distorts(verdict: Verdict, floors: Floors) -> bool:
+    """The passage holds the sentence's words and phrases, yet a name, figure or modality differs."""
+    support = verdict.support
+    about_it = support.coverage >= floors.min_coverage and support.phrases >= floors.min_phrases
+    return about_it and any(r.split(":")[0] in _DISTORTIONS for r in verdict.reasons)
+
+
 def _union(passages: Sequence[Passage]) -> Passage:
     """Several cited passages read as one text (a sentence may join what two ayat say)."""
     if len(passages) == 1:
@@ -175,6 +186,13 @@ def verify_reply(
                 )
                 continue
             reasons = verdict.reasons
+            if _distorts(verdict, floors):
+                # The sentence is about its cited passage but changes a name, figure, "wajib" or "tidak":
+                # that is a distortion, not a wrong marker, and another passage must not lend it a source.
+                result.dropped.append(
+                    DroppedSentence(position, markers, (*reasons, "distorts_cited_passage"))
+                )
+                continue
         others = (p for p in passages if p not in cited)
         moved = next(
             ((p, v) for p in others if (v := judge(text, p, floors, similarity)).ok),

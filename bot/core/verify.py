@@ -50,22 +50,6 @@ def legal_units(sentence: str) -> set[tuple[str, str]]:
     return {(kind.lower(), number) for kind, number in _UNIT_RE.findall(sentence)}
 
 
-def supported(sentence: str, sources: Iterable[Passage]) -> bool:
-    """Whether every figure and every Pasal/ayat/angka in a sentence appears in its cited passages."""
-    sources = list(sources)
-    if not sources:
-        return False
-    haystack = _normal(" ".join(f"{p.citation.label()} {p.text}" for p in sources))
-    stated = figures(re.sub(r"\[\d+\]", "", sentence))
-    present = figures(haystack)
-    if not stated <= present:
-        return False
-    for kind, number in legal_units(sentence):
-        if not re.search(rf"\b{kind}\s*\(?{number}\)?(?!\d)", haystack):
-            return False
-    return True
-
-
 def quote_is_faithful(quote: str, passage: Passage) -> bool:
     """An extractive quote must be the passage's own words (ellipses join its pieces)."""
     text = re.sub(r"\s+", " ", passage.text)
@@ -281,8 +265,12 @@ def _negated(tokens: Sequence[str], i: int, negations: frozenset[str]) -> bool:
 
 
 def _next_content(tokens: Sequence[str], i: int) -> str | None:
-    for t in tokens[i : i + 3]:
-        if t not in STOPWORDS or t[0].isdigit():
+    for j, t in enumerate(tokens[i : i + 3], i):
+        if t[0].isdigit():
+            # A figure goes with its unit: "paling lambat 1 tahun" is not "paling lambat 1 bulan".
+            unit = tokens[j + 1] if j + 1 < len(tokens) and tokens[j + 1].isalpha() else ""
+            return f"{t} {unit}".strip()
+        if t not in STOPWORDS:
             return t
     return None
 
@@ -306,7 +294,11 @@ def _modal_claims(tokens: Sequence[str], claims: ClaimWords) -> list[ModalClaim]
 
 
 def _same_word(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and (a == b or stem(a) == stem(b))
+    if a is None or b is None:
+        return False
+    if a[0].isdigit() or b[0].isdigit():
+        return a == b
+    return a == b or stem(a) == stem(b)
 
 
 @lru_cache(maxsize=65536)

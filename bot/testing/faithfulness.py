@@ -128,10 +128,8 @@ def write_replies(cases: Sequence[Case], llm: ChatModel, standin: StandInModel) 
 def _holds(passage: Passage, clause_source: Passage, sentence: Written) -> bool:
     """Whether a passage holds what a faithful sentence says (its own source or its unit, or the same
     words)."""
-    if (
-        passage.chunk_id == clause_source.chunk_id
-        or passage.citation.label() == clause_source.citation.label()
-    ):
+    # The same unit (a Pasal's ayat, a report's section) counts whatever its page: the label names it.
+    if passage.chunk_id == clause_source.chunk_id or passage.key == clause_source.key:
         return True
     words = [w for w in re.findall(r"\w+", _flat(sentence.clause)) if len(w) > 3]
     text = _flat(passage.text)

@@ -12,6 +12,9 @@ import random
 import re
 from dataclasses import dataclass, field
 
+# The parser's list markers ("(1)", "a.", "2)"): a model does not copy them into its sentences.
+from ingest.legal import _LIST_MARKER_RE
+
 # Kinds of fabrication, as a real model makes them.
 KINDS = (
     "other_body",  # an office or body the passage does not name
@@ -26,7 +29,6 @@ KINDS = (
 )
 
 _BLOCK_RE = re.compile(r"^\[(\d{1,2})\] (.+?)\n(.*?)(?=\n\n\[\d{1,2}\] |\Z)", re.DOTALL | re.MULTILINE)
-_LIST_MARKER_RE = re.compile(r"^\s*(?:\(\d{1,2}\)|\d{1,2}[.)]|[a-z][.)])\s+")
 _SPELLED_RE = re.compile(
     r"(\d[\d.,]*)\s*\((?:\s*(?:se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|puluh|belas|ratus|ribu)[\s-]*)+\)"
 )
