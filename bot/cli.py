@@ -494,14 +494,40 @@ def _store_ready(settings: Settings) -> bool:
 @app.command("eval")
 def evaluate(
     ctx: typer.Context,
-    cases: Annotated[Path, typer.Argument(help="Berkas YAML kasus (format ../shared/eval).")],
+    cases: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Berkas YAML kasus (format ../shared/eval); tidak perlu dengan --llm-faithfulness."
+        ),
+    ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Tulis hasil JSON ke berkas ini.")] = None,
+    llm_faithfulness: Annotated[
+        bool,
+        typer.Option(
+            "--llm-faithfulness",
+            help="Uji pemeriksa kalimat LLM dengan model tiruan: kalimat setia dan karangan per jenis.",
+        ),
+    ] = False,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate", help="Dengan --llm-faithfulness: tetapkan ambang pada separuh kasus dan simpan."
+        ),
+    ] = False,
+    per_kind: Annotated[int, typer.Option("--per-kind", min=1, help="Kasus per jenis karangan.")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Benih pembangkit kasus.")] = 0,
 ) -> None:
-    """Jalankan kasus evaluasi dan cetak tabel metrik."""
-    from bot.core.eval import COLUMNS, load_cases, metrics, run_cases
+    """Jalankan kasus evaluasi dan cetak tabel metrik (atau uji kesetiaan jawaban LLM)."""
+    from bot.core.eval import COLUMNS, llm_summary, load_cases, metrics, run_cases
     from bot.wiring import build_dialogue
 
-    dialogue = build_dialogue(_settings(ctx))
+    settings = _settings(ctx)
+    if llm_faithfulness:
+        _faithfulness(settings, out_path, calibrate=calibrate, per_kind=per_kind, seed=seed)
+        return
+    if cases is None:
+        raise UserError("Sebutkan berkas kasus, atau gunakan --llm-faithfulness.")
+    dialogue = build_dialogue(settings)
     results, items = run_cases(dialogue, load_cases(cases))
     if out_path:
         out_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -516,6 +542,69 @@ def evaluate(
             table.add_column(column, justify="right")
         for name in ["overall", *sorted(k for k in table_data if k != "overall")]:
             table.add_row(name, *[_fmt(table_data[name].get(c)) for c in COLUMNS])
+        out.print(table)
+    summary = llm_summary(items)
+    if summary:  # LLM mode: how many answers the model wrote, and why the others were extractive
+        modes = ", ".join(f"{mode}: {n}" for mode, n in sorted(summary.items()))
+        out.print(f"Mode LLM ({len(items)} jawaban): {modes}", highlight=False)
+
+
+def _faithfulness(
+    settings: Settings, out_path: Path | None, *, calibrate: bool, per_kind: int, seed: int
+) -> None:
+    """The faithfulness suite: the stand-in model behind the fake OpenAI server, the real client."""
+    from bot.core.llm import OpenAICompatibleLLM
+    from bot.core.verify import FAITHFULNESS_PATH, load_floors
+    from bot.testing.faithfulness import run_suite, save_floors
+    from bot.testing.openai_server import FakeOpenAI
+    from bot.testing.standin import StandInModel
+    from bot.wiring import build_responder
+
+    responder = build_responder(settings.model_copy(update={"llm_base_url": None}))
+    embedder = responder.index.embedder.model_id
+    path = settings.faithfulness_path or FAITHFULNESS_PATH
+    standin = StandInModel()
+    with FakeOpenAI(standin) as server:
+        llm = OpenAICompatibleLLM(server.base_url, "stand-in", "not-needed", settings.llm_timeout_s)
+        result = run_suite(
+            responder.index,
+            llm,
+            standin,
+            per_kind=per_kind,
+            seed=seed,
+            floors=load_floors(embedder, path),
+            fit=calibrate,
+        )
+    if calibrate:
+        save_floors(path, result)
+        out.print(f"Ambang disimpan di {path}", highlight=False)
+    if out_path:
+        out_path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    floors = result["floors"]
+    out.print(
+        f"{result['cases']} kasus (benih {seed}, {embedder}); ambang: cakupan {floors['min_coverage']}, "
+        f"frasa {floors['min_phrases']}, kemiripan {floors['min_similarity']}; {result['seconds']} s",
+        highlight=False,
+    )
+    halves = (
+        (("fitting", "separuh penetapan"), ("heldout", "separuh uji"))
+        if calibrate
+        else (("all", "semua kasus"),)
+    )
+    for key, title in halves:
+        table = Table(title=f"Kesetiaan jawaban LLM, {title}")
+        for column in ("jenis", "kalimat", "karangan tampil", "setia dipertahankan", "dipindah ke sumbernya"):
+            table.add_column(column, justify="left" if column == "jenis" else "right")
+        for kind, row in result[key].items():
+            shown = row.get("shown")
+            kept = row.get("kept")
+            table.add_row(
+                kind,
+                str(row["n"]),
+                "-" if shown is None else f"{shown:.1%}",
+                "-" if kept is None else f"{kept:.1%}",
+                f"{row['moved']:.1%}" if "moved" in row else "-",
+            )
         out.print(table)
 
 

@@ -46,6 +46,7 @@ def build_responder(settings: Settings) -> Responder:
     thresholds = Thresholds(min_dense=DENSE_FLOORS.get(embedder.model_id, 0.0))
     if settings.llm_base_url and settings.llm_model:
         from bot.core.llm import LLMResponder, OpenAICompatibleLLM
+        from bot.core.verify import load_floors
 
         llm = OpenAICompatibleLLM(
             base_url=settings.llm_base_url,
@@ -54,7 +55,12 @@ def build_responder(settings: Settings) -> Responder:
             timeout_s=settings.llm_timeout_s,
         )
         return LLMResponder(
-            index=index, catalog=catalog, thresholds=thresholds, top_k=settings.top_k, llm=llm
+            index=index,
+            catalog=catalog,
+            thresholds=thresholds,
+            top_k=settings.top_k,
+            llm=llm,
+            floors=load_floors(embedder.model_id, settings.faithfulness_path),
         )
     return Responder(index=index, catalog=catalog, thresholds=thresholds, top_k=settings.top_k)
 

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(
         20.0, gt=0, description="Seconds to wait for the LLM before answering extractively."
     )
+    faithfulness_path: Path | None = Field(
+        None,
+        description="Floors of the LLM sentence check (JSON from `spbe-bot eval --llm-faithfulness "
+        "--calibrate`); unset: knowledge/faithfulness.json.",
+    )
     telegram_token: SecretStr | None = Field(
         None, description="Telegram bot token from @BotFather (never logged)."
     )

@@ -122,6 +122,9 @@ def run_cases(dialogue: Dialogue, cases: list[dict[str, Any]]) -> tuple[dict[str
         for turn in turns_in:
             answer = dialogue.ask(chat, str(turn["question"]))
             record = answer.turn(str(turn["question"]))
+            mode = llm_mode(answer.notes)
+            if mode:  # LLM mode only: extractive results stay as they were
+                record["mode"] = mode
             turns_out.append(record)
             # A dialogue turn may expect a refusal of its own ("and next year?").
             refuse = turn.get("expect", case.get("expect")) == "refuse"
@@ -148,6 +151,24 @@ def run_cases(dialogue: Dialogue, cases: list[dict[str, Any]]) -> tuple[dict[str
         dialogue.reset(chat)
         results.append({"id": case["id"], "turns": turns_out})
     return {"cases": results}, items
+
+
+def llm_mode(notes: tuple[str, ...]) -> str | None:
+    """'llm' when the model's verified sentences answered, the fallback's reason when it did not, None
+    when no model was asked."""
+    if "llm" in notes:
+        return "llm"
+    return next((n.split(":")[0] for n in notes if n.startswith("llm_")), None)
+
+
+def llm_summary(items: list[Item]) -> dict[str, int]:
+    """How many answers the model wrote and why the others fell back (empty in extractive mode)."""
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        mode = item.turn.get("mode")
+        if mode:
+            counts[mode] += 1
+    return dict(counts)
 
 
 def metrics(items: list[Item], *, by_tag: bool = False) -> dict[str, dict[str, float | int | None]]:

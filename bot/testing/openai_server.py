@@ -1,4 +1,4 @@
-"""A local OpenAI-compatible chat server on 127.0.0.1 that returns scripted completions."""
+"""A local OpenAI-compatible chat server on 127.0.0.1 that returns scripted or generated completions."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# A stand-in model: (system message, user message) -> the completion's text.
+Writer = Callable[[str, str], str]
+
 
 class FakeOpenAI:
-    """Serves /v1/chat/completions from a script of replies; records what it was asked."""
+    """Serves /v1/chat/completions from a script of replies, else from a writer; records what it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, writer: Writer | None = None) -> None:
         self.replies: deque[tuple[str, float]] = deque()
+        self.writer = writer
         self.requests: list[dict[str, Any]] = []
         server = self
 
@@ -25,7 +30,7 @@ class FakeOpenAI:
                 server.requests.append(
                     {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
                 )
-                content, delay = server.replies.popleft() if server.replies else ("TIDAK_DITEMUKAN", 0.0)
+                content, delay = server.replies.popleft() if server.replies else (server.write(body), 0.0)
                 if delay:
                     time.sleep(delay)
                 payload = {
@@ -63,6 +68,13 @@ class FakeOpenAI:
     def base_url(self) -> str:
         """The URL to give as SPBE_LLM_BASE_URL."""
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def write(self, body: dict[str, Any]) -> str:
+        """The writer's completion for a request's system and user messages (TIDAK_DITEMUKAN without one)."""
+        if self.writer is None:
+            return "TIDAK_DITEMUKAN"
+        messages = {m.get("role"): str(m.get("content", "")) for m in body.get("messages", [])}
+        return self.writer(messages.get("system", ""), messages.get("user", ""))
 
     def reply(self, content: str, delay: float = 0.0) -> None:
         """Queue the next completion."""
