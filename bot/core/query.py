@@ -143,11 +143,12 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
     subject = intent.subject
     asked_before = lexicon.vocabulary.attribute(topic.attribute or "")
     if not subject:
-        # The topic's whole search, without how it was asked then ("siapa"), and with the new question.
-        previous = asked_before.asked.sub(" ", topic.query) if asked_before else topic.query
-        previous = _YEAR_RE.sub(" ", previous) if intent.years or shift else previous
         if intent.attribute is not None and topic.subject:
-            previous = " ".join(topic.subject)  # the subject, not what was asked of it then
+            previous = " ".join(topic.subject)  # it asks its own question: the subject, not what was asked
+        else:
+            # The topic's whole search, without how it was asked then ("siapa"), with the new question.
+            previous = asked_before.asked.sub(" ", topic.query) if asked_before else topic.query
+            previous = _YEAR_RE.sub(" ", previous) if intent.years or shift else previous
         parts = [intent.flat, previous, *carried]
         attribute = intent.attribute or asked_before
         about = topic.subject

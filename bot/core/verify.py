@@ -155,6 +155,11 @@ def _contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
     return any(tuple(haystack[i : i + n]) == tuple(phrase) for i in range(len(haystack) - n + 1))
 
 
+def cited_markers(sentence: str) -> tuple[int, ...]:
+    """The passage numbers a sentence's [n] markers name, in order."""
+    return tuple(int(n) for n in _MARKER_RE.findall(sentence))
+
+
 def strip_markers(sentence: str) -> str:
     """The sentence without its [n] markers and without a space left before punctuation."""
     text = _MARKER_RE.sub("", sentence)

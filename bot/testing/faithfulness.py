@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.core.llm import SYSTEM_PROMPT, ChatModel, prompt_for, sentences_of, verify_reply
 from bot.core.models import Passage
 from bot.core.retrieve import KnowledgeIndex
@@ -225,15 +227,14 @@ class CachedSimilarity:
 
     def __init__(self, index: KnowledgeIndex) -> None:
         self.index = index
-        self._cache: dict[str, dict[int, float]] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, sentence: str, passage: Passage) -> float:
         """Cosine of the sentence (as a question) and the passage's stored vector."""
         found = self._cache.get(sentence)
         if found is None:
-            found = dict(self.index.dense(sentence, n=len(self.index.passages)))
-            self._cache[sentence] = found
-        return found.get(passage.index, 0.0)
+            found = self._cache[sentence] = self.index.similarities(sentence)
+        return float(found[passage.index])
 
 
 def run_suite(
