@@ -235,8 +235,11 @@ def inspect(
         str, typer.Argument(help="Nama regulasi, mis. 'Perpres 95/2018' atau 'perpres 95'.")
     ],
     pasal: Annotated[str | None, typer.Option(help="Tampilkan satu Pasal seperti yang tersimpan.")] = None,
+    hasil: Annotated[
+        bool, typer.Option("--hasil", help="Tampilkan rekaman hasil evaluasi (per instansi) dari laporan.")
+    ] = False,
 ) -> None:
-    """Tampilkan kerangka hasil parsing, atau satu Pasal seperti yang tersimpan."""
+    """Tampilkan kerangka hasil parsing, satu Pasal, atau rekaman hasil evaluasi seperti yang tersimpan."""
     settings = _settings(ctx)
     store = Store.open(settings)
     known = {r.regulation for r in store.manifest() if r.chunks}
@@ -244,6 +247,9 @@ def inspect(
     name = entry.short_name if entry and entry.short_name in known else regulation
     if name not in known:
         raise UserError(f"'{regulation}' tidak ada di indeks. Yang ada: {', '.join(sorted(known))}.")
+    if hasil:
+        _print_results(store, name)
+        return
     if pasal:
         chunks = store.chunks(name, pasal=pasal.strip())
         if not chunks:
@@ -278,6 +284,24 @@ def inspect(
             out.print(head, markup=False)
             for item in items:
                 out.print(f"  {item}", markup=False, highlight=False)
+
+
+def _print_results(store: Store, name: str) -> None:
+    """The evaluation records ingest read from a report's tables, with counts per category."""
+    records, figures = store.results({"report": name})
+    if not records and not figures:
+        raise UserError(f"{name} tidak memuat tabel hasil evaluasi yang terbaca.")
+    table = Table(
+        "Kategori", "Instansi", "Indeks", "Predikat", "Tabel", "Hlm.", title=f"Hasil evaluasi {name}"
+    )
+    for r in records:
+        table.add_row(r.category, r.instansi, f"{r.index:.2f}", r.predikat, r.table, str(r.page))
+    out.print(table)
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.category] = counts.get(r.category, 0) + 1
+    summary = ", ".join(f"{c} {n}" for c, n in counts.items())
+    out.print(f"{len(records)} instansi ({summary}); {len(figures)} angka ringkasan.", markup=False)
 
 
 @app.command()

@@ -15,6 +15,8 @@ from ingest.chunk import chunk_document
 from ingest.legal import ParsedDocument, parse_guide, parse_markdown, parse_regulation
 from ingest.load import LoadedDocument, LoadError, load_document
 from ingest.normalize import clean_pages
+from ingest.records import Extracted
+from ingest.records import extract as extract_results
 from knowledge.catalog import Catalog, Regulation
 from knowledge.embedders import ModelEmbeddings
 from knowledge.schema import Chunk
@@ -92,6 +94,7 @@ class _Parsed:
     doc: ParsedDocument
     warnings: list[str]
     seconds: float
+    results: Extracted = field(default_factory=Extracted)
 
     def result(self, status: str, chunks: int, seconds: float, warnings: list[str]) -> DocumentResult:
         """This file's row in the summary."""
@@ -230,8 +233,21 @@ class Ingestor:
         warnings.extend(doc.warnings)
         if has_pasal and not doc.pasal and regulation:
             warnings.append("tidak ada Pasal yang dikenali")
+        year = regulation.tahun if regulation else identity.tahun if identity else 0
+        results = extract_results(lines, short_name, year, source_hash=digest)
+        if results.skipped:
+            warnings.append(f"{len(results.skipped)} baris tabel hasil evaluasi tidak terbaca")
         return _Parsed(
-            path, digest, loaded, regulation, short_name, title, doc, warnings, time.perf_counter() - started
+            path,
+            digest,
+            loaded,
+            regulation,
+            short_name,
+            title,
+            doc,
+            warnings,
+            time.perf_counter() - started,
+            results,
         )
 
     def _deduplicate(
@@ -279,6 +295,8 @@ class Ingestor:
                     old = self.store.records({"source_hash": record.source_hash}, embeddings=True)
                     self.store.add(collection, old)
                     reused += len(old)
+                    old_records, old_figures = self.store.results({"source_hash": record.source_hash})
+                    self.store.add_results(collection, [*old_records, *old_figures])
                 manifest.append(record)
             for item in parsed:
                 started = time.perf_counter()
@@ -286,6 +304,7 @@ class Ingestor:
                     item.doc, item.short_name, source_file=item.path.name, source_hash=item.digest
                 )
                 self._embed_into(collection, item.short_name, chunks)
+                self.store.add_results(collection, [*item.results.records, *item.results.figures])
                 embedded += len(chunks)
                 dupes = tuple(str(d.path) for d in duplicates.values() if d.short_name == item.short_name)
                 reg = item.regulation

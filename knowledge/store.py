@@ -11,10 +11,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from knowledge.results import Figure, ResultRecord
 from knowledge.schema import CHUNK_COLLECTION_PREFIX, META_COLLECTION, Chunk
 from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+# The evaluation results of a chunk collection live in a companion collection with this suffix: they are
+# built with it and switched and dropped with it, so readers never see results of another version.
+RESULTS_SUFFIX = "-results"
 
 
 class StoreError(Exception):
@@ -172,10 +178,56 @@ class Store:
                 self._client.delete_collection(previous)
             except Exception:  # a reader may hold it; a stale collection costs only disk
                 logger.warning("could not delete old collection %s", previous, exc_info=True)
+            self._drop_results(previous)
 
     def drop(self, collection: str) -> None:
         """Delete a collection that was being built and will not be activated."""
         self._client.delete_collection(collection)
+        self._drop_results(collection)
+
+    def _drop_results(self, collection: str) -> None:
+        try:
+            self._client.delete_collection(collection + RESULTS_SUFFIX)
+        except Exception:  # none was built (no report in it), or a reader holds it
+            logger.debug("no results collection for %s", collection)
+
+    def add_results(self, collection: str, items: Sequence[ResultRecord | Figure]) -> None:
+        """Add evaluation results (records and figures) beside a chunk collection being built."""
+        if not items:
+            return
+        # Records are found by their fields, never by similarity: a constant vector keeps Chroma's
+        # default embedding function (which downloads a model) out of it.
+        target = self._client.get_or_create_collection(collection + RESULTS_SUFFIX, embedding_function=None)
+        batch = max(1, min(1000, self._client.get_max_batch_size()))
+        for start in range(0, len(items), batch):
+            part = items[start : start + batch]
+            target.add(
+                ids=[f"{type(r).__name__}-{uuid.uuid4().hex}" for r in part],
+                documents=[r.row for r in part],
+                metadatas=[r.metadata() for r in part],
+                embeddings=[[1.0] for _ in part],
+            )
+
+    def results(
+        self, where: dict[str, Any] | None = None, *, collection: str | None = None
+    ) -> tuple[list[ResultRecord], list[Figure]]:
+        """The evaluation results beside a chunk collection (the active one by default)."""
+        name = (collection or self.active_name or "") + RESULTS_SUFFIX
+        try:
+            target = self._client.get_collection(name, embedding_function=None)
+        except Exception:  # built before results were kept, or no report in it
+            return [], []
+        got = target.get(where=where, include=["metadatas"])
+        records: list[ResultRecord] = []
+        figures: list[Figure] = []
+        for meta in got["metadatas"]:
+            if meta.get("kind") == "result":
+                records.append(ResultRecord.from_metadata(dict(meta)))
+            else:
+                figures.append(Figure.from_metadata(dict(meta)))
+        records.sort(key=lambda r: (r.year, r.page))
+        figures.sort(key=lambda f: (f.year, f.table, f.page, f.row))
+        return records, figures
 
     # -- reading ---------------------------------------------------------------------------------
     def records(

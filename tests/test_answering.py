@@ -132,7 +132,7 @@ def test_follow_up_uses_the_previous_question(dialogue_factory):
         ("keppres 12/2021 pasal 1 bunyinya apa", "insufficient"),
         # A region the reports name, but not in the year asked; a region they never name.
         ("indeks spbe kabupaten banyuwangi tahun 2019 berapa?", "insufficient"),
-        ("nilai indeks spbe kabupaten sleman 2024 berapa?", "insufficient"),
+        ("nilai indeks spbe kabupaten intan jaya 2024 berapa?", "insufficient"),
         # The kind of fact asked for is nowhere in the quoted text.
         ("honor asesor eksternal evaluasi spbe itu berapa per hari?", "insufficient"),
         ("berapa gaji anggota tim koordinasi spbe nasional?", "insufficient"),

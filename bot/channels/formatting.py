@@ -16,16 +16,31 @@ _TO_LOOKALIKE = str.maketrans(_WHATSAPP_MARKERS)
 _FROM_LOOKALIKE = str.maketrans({v: k for k, v in _WHATSAPP_MARKERS.items()})
 _URL = re.compile(r"https?://\S+")
 _QUOTE_MARK = ("> ", "＞ ")
+_FENCE = "```"  # a monospace block in answer text: table rows (bot/core/results.py)
 
 
 def to_html(text: str) -> str:
-    """Escape everything; make citation lines ('— Perpres 95/2018 Pasal 40') bold."""
+    """Escape everything; make citation lines ('— Perpres 95/2018 Pasal 40') bold; a ``` block (table
+    rows) becomes <pre>, so its columns stay aligned."""
     lines = []
+    block: list[str] | None = None
     for line in text.split("\n"):
+        if line.strip() == _FENCE:
+            if block is None:
+                block = []
+            else:
+                lines.append("<pre>" + html.escape("\n".join(block), quote=False) + "</pre>")
+                block = None
+            continue
+        if block is not None:
+            block.append(line)
+            continue
         m = _CITATION_LINE.match(line)
         lines.append(
             f"— <b>{html.escape(m.group(1), quote=False)}</b>" if m else html.escape(line, quote=False)
         )
+    if block is not None:  # an unclosed fence (a piece cut from a long message): plain text
+        lines.extend(html.escape(line, quote=False) for line in block)
     return "\n".join(lines)
 
 
@@ -42,9 +57,13 @@ def whatsapp_escape(text: str) -> str:
 
 
 def to_whatsapp(text: str) -> str:
-    """Escape everything; make citation lines ('— Perpres 95/2018 Pasal 40') bold in WhatsApp markup."""
+    """Escape everything; make citation lines ('— Perpres 95/2018 Pasal 40') bold in WhatsApp markup; a
+    ``` block stays a monospace block."""
     lines = []
     for line in text.split("\n"):
+        if line.strip() == _FENCE:
+            lines.append(_FENCE)
+            continue
         m = _CITATION_LINE.match(line)
         lines.append(f"— *{whatsapp_escape(m.group(1))}*" if m else whatsapp_escape(line))
     return "\n".join(lines)
@@ -53,6 +72,7 @@ def to_whatsapp(text: str) -> str:
 def from_whatsapp(text: str) -> str:
     """What a WhatsApp user reads, as plain text: markup removed, look-alikes read as what they stand for."""
     lines = [re.sub(r"^— \*(.+)\*$", r"— \1", line) for line in text.split("\n")]
+    lines = [line for line in lines if line != _FENCE]
     plain = "\n".join(line.translate(_FROM_LOOKALIKE) for line in lines)
     return re.sub(r"(?m)^＞ ", "> ", plain)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
+from bot.core.results import ResultAnswerer
 from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_of
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
@@ -229,6 +230,9 @@ class Responder:
             return self.pasal(regulation, number + intent.next_pasal, None)
         if intent.pasal is not None and intent.lookup:
             return self._lookup(intent, context)
+        computed = self._results(text, intent, context)
+        if computed:
+            return computed
         later = self._beyond_the_documents(intent)
         if later:
             return later
@@ -318,6 +322,40 @@ class Responder:
             query=query,
             topic=Topic(query, resolution.subject, attribute.name if attribute else None),
         )
+
+    def _results(self, text: str, intent: Intent, context: Context) -> Answer | None:
+        """An answer computed from the evaluation results, when the question asks for one."""
+        table = self.index.results
+        if not table or (intent.known and not any(r in table.reports for r in intent.known)):
+            return None
+        question = table.read(text, context.topic, self.lexicon.relative_year(intent.flat))
+        if question is None or any(y > self.lexicon.newest_year for y in question.years):
+            return None  # after the newest document: the refusal that says what is held
+        answer = ResultAnswerer(table).answer(question, "", self._statement)
+        passages: list[Passage] = list(answer.passages)
+        for citation in answer.citations:
+            for passage in self.index.table_passages(
+                citation.regulation, citation.section or "", citation.quote or ""
+            ):
+                if passage not in passages:
+                    passages.append(passage)
+        if answer.refused:
+            return replace(answer, passages=())
+        return replace(
+            answer,
+            text=answer.text + self._sources(answer.regulations),
+            passages=tuple(passages[: self.top_k]),
+        )
+
+    def _statement(self, report: str, numbers: tuple[int, ...]) -> Passage | None:
+        """The passage of a report's prose (not a table) that states all these numbers."""
+        patterns = [re.compile(rf"(?<![\d.,]){n}(?![\d]|[.,]\d)") for n in numbers]
+        for passage in self.index.passages:
+            if passage.citation.regulation != report or passage.text.lstrip().startswith("|"):
+                continue
+            if all(p.search(passage.text) for p in patterns):
+                return passage
+        return None
 
     def _topical(self, answer: Answer, query: str, intent: Intent) -> Answer:
         """An answer that sets the conversation's topic to the question's subject."""

@@ -21,6 +21,7 @@ from threadpoolctl import ThreadpoolController
 
 from bot.core.models import Passage
 from bot.core.rank import FEATURES, Ranker, hand_ranker
+from bot.core.results import ResultTable
 from bot.core.text import (
     STOPWORDS,
     content_words,
@@ -171,6 +172,7 @@ class KnowledgeIndex:
                 Passage(i, record.chunk_id, chunk.text, chunk.citation, chunk.kind, chunk.heading_path)
             )
         bm25 = self._lexical_index(collection, passages)
+        records, figures = self.store.results(collection=collection)
         by_pasal: dict[tuple[str, str], list[int]] = defaultdict(list)
         by_unit: dict[tuple[str, str], list[int]] = defaultdict(list)
         definitions: list[tuple[frozenset[str], int]] = []
@@ -185,6 +187,8 @@ class KnowledgeIndex:
                     if m.group("alias"):
                         definitions.append((_term_key(m.group("alias")), p.index))
         frequency = _document_frequency(passages)
+        # A word the documents use is not a misspelt instansi name ("batas" is not "Batam").
+        results = ResultTable(records, figures, corpus_words=frozenset(frequency))
         common = len(passages) * _COMMON_HEADING_SHARE
         headings = []
         for p in passages:
@@ -220,6 +224,7 @@ class KnowledgeIndex:
                 if (p.citation.pasal or "").isdigit() and _ENUMERATION_RE.search(p.text)
             )
             self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
+            self.results = results
             self.titles = titles
             self._guidance = frozenset(self.regulations) - {r for r, pasal in by_pasal if pasal.isdigit()}
         logger.info("index loaded: %s passages from %s", len(passages), collection)
@@ -278,6 +283,18 @@ class KnowledgeIndex:
         return False
 
     # -- exact lookups ---------------------------------------------------------------------------
+    def table_passages(self, regulation: str, table: str, row: str = "") -> list[Passage]:
+        """The passages of a report's table (the part holding a row first, when one is given)."""
+        found = [
+            p
+            for p in self.passages
+            if p.citation.regulation == regulation and p.heading_path and p.heading_path[-1] == table
+        ]
+        key = re.sub(r"\s+", " ", row.replace("<br>", " ")).strip()
+        cells = [c.strip() for c in key.strip("|").split("|") if c.strip()]
+        name = cells[1] if len(cells) > 1 else ""
+        return sorted(found, key=lambda p: name not in p.text) if name else found
+
     def pasal(self, regulation: str, number: int | str) -> list[Passage]:
         """All chunks of one Pasal, in order."""
         return [self.passages[i] for i in self._by_pasal.get((regulation, str(number)), [])]

@@ -41,6 +41,14 @@ def _stemmer():  # noqa: ANN202 - Sastrawi has no types
     return StemmerFactory().create_stemmer()
 
 
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The root words of Indonesian (Sastrawi's dictionary): words, not misspelt names."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return frozenset(StemmerFactory().get_words())
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     # The field's terms the stemmer would merge with unrelated words ("pemerintahan" -> "perintah") are

@@ -1,0 +1,560 @@
+"""Answers computed from the evaluation results: an instansi's index, its change and rank, extremes, counts,
+national figures. Every figure comes from the records ingest read out of the reports' tables, and every
+number of the sentence that states it is checked against them before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import extractOne
+
+from bot.core.models import Answer, Passage, Topic
+from bot.core.text import content_words, dictionary_words, expand, stem
+from knowledge.results import Figure, ResultRecord, ResultsVocabulary, load_results_vocabulary, words_pattern
+from knowledge.schema import Citation
+
+RESULTS_ATTRIBUTE = "results"  # Topic.attribute of an answer computed from the records
+ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every instansi at once
+_YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
+_TOP_N_RE = re.compile(
+    r"\b(\d{1,2})\s+(?:besar|teratas|terbawah|tertinggi|terendah|terbaik|terburuk|instansi|"
+    r"provinsi|kabupaten|kota|kementerian|lembaga)\b|\btop\s+(\d{1,2})\b"
+)
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
+_MAX_ROWS = 10
+_TYPO_MIN_LENGTH = 5  # shorter words are too often another real word one edit away
+
+
+def decimal(value: float) -> str:
+    """3.5 -> '3,50': the reports write indices with a decimal comma and two decimals."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One instansi across the reports: its category and its name without the kind of government."""
+
+    category: str
+    key: str  # squashed canonical name
+
+
+@dataclass(frozen=True)
+class ResultsQuestion:
+    """What a question asks of the results."""
+
+    ask: str  # value | change | rank | top | bottom | count | national
+    entities: tuple[Entity, ...] = ()
+    category: str | None = None
+    years: tuple[int, ...] = ()
+    n: int = 1
+    predikat: str | None = None
+
+    def topic(self) -> Topic:
+        """The question as a conversation topic, for a follow-up ("kalau 2023?", "kalau jabar?")."""
+        subject = tuple(f"{e.category}:{e.key}" for e in self.entities)
+        extra = (
+            f"ask:{self.ask}",
+            f"category:{self.category or ''}",
+            f"n:{self.n}",
+            f"predikat:{self.predikat or ''}",
+            *(f"year:{y}" for y in self.years),
+        )
+        return Topic(query="", subject=(*subject, *extra), attribute=RESULTS_ATTRIBUTE)
+
+    @classmethod
+    def from_topic(cls, topic: Topic) -> ResultsQuestion:
+        """The question a results topic stands for."""
+        fields: dict[str, list[str]] = {}
+        entities = []
+        for item in topic.subject:
+            name, _, value = item.partition(":")
+            if name in ("ask", "category", "n", "predikat", "year"):
+                fields.setdefault(name, []).append(value)
+            else:
+                entities.append(Entity(name, value))
+        return cls(
+            ask=fields.get("ask", ["value"])[0],
+            entities=tuple(entities),
+            category=(fields.get("category") or [""])[0] or None,
+            years=tuple(int(y) for y in fields.get("year", [])),
+            n=int((fields.get("n") or ["1"])[0]),
+            predikat=(fields.get("predikat") or [""])[0] or None,
+        )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+@dataclass
+class ResultTable:
+    """The records of every indexed report, indexed by instansi and year, with the names people use."""
+
+    records: Sequence[ResultRecord]
+    figures: Sequence[Figure]
+    vocabulary: ResultsVocabulary = field(default_factory=load_results_vocabulary)
+    corpus_words: frozenset[str] = frozenset()  # words of the indexed documents: never read as typos
+
+    def __post_init__(self) -> None:
+        v = self.vocabulary
+        self.by_entity: dict[Entity, dict[int, ResultRecord]] = {}
+        self.names: dict[str, set[Entity]] = {}  # a name as people write it -> the instansi it names
+        for r in self.records:
+            entity = self.entity(r)
+            self.by_entity.setdefault(entity, {})[r.year] = r
+            for name in {r.place.lower(), self._canonical(r).lower(), r.instansi.lower()}:
+                self.names.setdefault(name, set()).add(entity)
+        pusat = [e for e in self.by_entity if e.category not in v.prefixes]
+        for alias, target in (*v.province_aliases.items(), *v.pusat_aliases.items()):
+            found = {e for e in self.by_entity if e.key == _squash(target)} or {
+                e for e in pusat if _squash(target) in e.key
+            }
+            if found:
+                self.names.setdefault(alias, set()).update(found)
+        self.years = tuple(sorted({r.year for r in self.records}))
+        self.reports = frozenset({r.report for r in self.records} | {f.report for f in self.figures})
+        self.figure_years = tuple(sorted({f.year for f in self.figures}))
+        self._pattern = words_pattern(list(self.names))
+        self._single_words = [n for n in self.names if " " not in n and len(n) >= _TYPO_MIN_LENGTH]
+
+    def _canonical(self, record: ResultRecord) -> str:
+        """A province's name as the aliases write it ("NTB" and "Nusa Tenggara Barat" are one province)."""
+        aliases = self.vocabulary.province_aliases
+        return aliases.get(
+            record.place.lower(), aliases.get(record.place.lower().replace("kep.", "kepulauan"), record.place)
+        )
+
+    def entity(self, record: ResultRecord) -> Entity:
+        """The instansi a record is of, the same across report years."""
+        return Entity(record.category, _squash(self._canonical(record)))
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.figures)
+
+    # -- reading a question ----------------------------------------------------------------------
+    def find(self, text: str, *, typos: bool = False) -> list[Entity]:
+        """The instansi a text names: by name, short name or acronym, the kind of government before it
+        choosing among namesakes ("kab. malang" / "kota malang"); one-letter typos when asked to."""
+        flat = " ".join(expand(text).replace("/", " / ").split())
+        found: list[Entity] = []
+        for m in self._pattern.finditer(flat):
+            found.extend(self._narrow(self.names[m.group(0)], flat[: m.start()]))
+        if not found and typos:
+            for m in re.finditer(rf"[a-z]{{{_TYPO_MIN_LENGTH},}}", flat):
+                word = m.group(0)
+                # A word of the documents or of Indonesian ("batas", "sekarang") is not a misspelt name.
+                known = (self.corpus_words, dictionary_words())
+                if any(w in words for w in (word, stem(word)) for words in known):
+                    continue
+                hit = extractOne(m.group(0), self._single_words, scorer=Levenshtein.distance, score_cutoff=1)
+                if hit:
+                    found.extend(self._narrow(self.names[hit[0]], flat[: m.start()]))
+        return list(dict.fromkeys(found))
+
+    def _narrow(self, entities: set[Entity], before: str) -> list[Entity]:
+        """Namesakes narrowed by the kind of government written just before the name."""
+        for category, prefixes in self.vocabulary.prefixes.items():
+            if re.search(rf"(?:{'|'.join(re.escape(p) for p in prefixes)})\.?\s*$", before):
+                narrowed = [e for e in entities if e.category == category]
+                if narrowed:
+                    return narrowed
+        # Without a kind written, a province's name means the province ("jabar", "kalimantan barat")
+        # when it has one; a name shared by a Kabupaten and a Kota means both.
+        provinces = [e for e in entities if e.category == "provinsi"]
+        if provinces and not any(c in before[-12:] for c in ("kab", "kota")):
+            return provinces
+        return sorted(entities, key=lambda e: e.category)
+
+    def read(self, text: str, topic: Topic | None = None, shift: int = 0) -> ResultsQuestion | None:
+        """What a question asks of the results; None when it is not about them.
+
+        `shift` is a year named relative to the conversation's ("tahun sebelumnya": -1).
+        """
+        v = self.vocabulary
+        flat = " ".join(expand(text).split())
+        years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(flat)))
+        cue = v.cue("topic").search(flat) is not None
+        entities = self.find(text, typos=cue)
+        category = next((c for c in v.ask_categories if v.cue(c).search(flat)), None)
+        ask = next((a for a in ("change", "rank", "top", "bottom", "count") if v.cue(a).search(flat)), None)
+        national = v.cue("national").search(flat) is not None
+        predikat = next((p for p in v.predikat_order if re.search(rf"\b{re.escape(p)}\b", flat)), None)
+        m = _TOP_N_RE.search(flat)
+        n = int(next(g for g in m.groups() if g)) if m else 1
+        own = self._standalone(flat, entities, category, ask, national, cue, years, n, predikat)
+        previous = (
+            ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
+        )
+        complete = own is not None and bool(own.entities or own.category or own.predikat) and bool(years)
+        asks_value = v.cue("value").search(flat) is not None
+        if (
+            previous
+            and not complete
+            and self._only_results_words(flat, extra=2 if shift else 0)
+            and (entities or years or ask or category or asks_value or shift)
+        ):
+            if shift and not years:
+                base = previous.years[-1] if previous.years else (self.years[-1] if self.years else 0)
+                years = (base + shift,)
+            # A follow-up ("kalau 2023?", "kalau jabar?", "peringkatnya?", "kalau kota?") keeps what it
+            # does not change.
+            merged = replace(
+                previous,
+                ask=ask or previous.ask,
+                years=years or previous.years,
+                n=n if m else previous.n,
+                predikat=predikat or previous.predikat,
+            )
+            if entities:
+                merged = replace(merged, entities=tuple(entities), category=None)
+            elif category:
+                merged = replace(merged, entities=(), category=_all(category))
+            if merged.entities and merged.ask in ("top", "bottom", "count"):
+                merged = replace(merged, ask="value")
+            return merged
+        return own
+
+    def _only_results_words(self, flat: str, extra: int = 0) -> bool:
+        """Whether a message says nothing but instansi, years and results words ("kalau jabar 2023?"):
+        a follow-up of a results answer, not a new question about the regulations ("apa tugas bssn?")."""
+        v = self.vocabulary
+        rest = self._pattern.sub(" ", flat)
+        for name in (*v.asks, *v.ask_categories):
+            rest = v.cue(name).sub(" ", rest)
+        rest = _YEAR_RE.sub(" ", rest)
+        predikat = words_pattern(v.predikat_order)
+        return len(content_words(predikat.sub(" ", rest))) <= 1 + extra
+
+    def _standalone(
+        self,
+        flat: str,
+        entities: list[Entity],
+        category: str | None,
+        ask: str | None,
+        national: bool,
+        cue: bool,
+        years: tuple[int, ...],
+        n: int,
+        predikat: str | None,
+    ) -> ResultsQuestion | None:
+        """The question read on its own, without the conversation."""
+        v = self.vocabulary
+        # An instansi with a figure asked of it ("indeks kalbar", "kemenkeu naik?") or a regional government
+        # with a year; "evaluasi spbe" alone does not ask for a figure ("nomor helpdesk ... kemenpanrb").
+        valued = v.cue("value").search(flat) is not None or ask is not None
+        if entities and ((cue and valued) or (years and all(e.category in v.prefixes for e in entities))):
+            if ask in ("count", "top", "bottom"):
+                ask = None  # "berapa nilai kalbar", "kalbar tertinggi?": the instansi's own figure
+            return ResultsQuestion(ask or "value", tuple(entities), None, years, n, predikat)
+        if not cue and not ask:
+            return None
+        if ask in ("top", "bottom", "rank", "count") and (category or (ask == "count" and predikat)):
+            return ResultsQuestion(ask, (), _all(category), years, n, predikat)
+        if ask in ("top", "bottom") and national:  # "paling tinggi se-nasional": over every instansi
+            return ResultsQuestion(ask, (), None, years, n, predikat)
+        if national and cue and not category:
+            return ResultsQuestion("national", (), None, years, n, predikat)
+        return None
+
+
+def _all(category: str | None) -> str | None:
+    """The category a question names; "instansi" (every category) filters nothing."""
+    return None if category == ALL_CATEGORIES else category
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A computed answer: the sentence, the rows it rests on, and the numbers the sentence may hold."""
+
+    sentence: str
+    rows: tuple[ResultRecord | Figure, ...]
+    allowed: frozenset[str]
+    show_rows: bool = True  # a count rests on whole tables: cited, not shown row by row
+    totals: tuple[int, ...] = ()  # figures the report's own text may state (a count's group sizes)
+
+
+def numbers_supported(sentence: str, allowed: frozenset[str]) -> bool:
+    """Whether every number in a sentence is one the records hold or the computation made from them."""
+    return all(n.replace(".", ",") in allowed for n in _NUMBER_RE.findall(sentence))
+
+
+def _allowed(*values: object) -> set[str]:
+    out: set[str] = set()
+    for value in values:
+        if isinstance(value, float):
+            out |= {decimal(value), decimal(value).rstrip("0").rstrip(",")}
+        elif value is not None:
+            out.add(str(value).replace(".", ","))
+    return out
+
+
+class ResultAnswerer:
+    """Computes and words answers from a ResultTable."""
+
+    def __init__(self, table: ResultTable) -> None:
+        self.table = table
+        self.v = table.vocabulary
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _category_label(self, category: str | None) -> str:
+        found = self.v.category(category) if category else None
+        return found.label if found else "instansi"
+
+    def _year_rows(self, year: int, category: str | None) -> list[ResultRecord]:
+        return [
+            r for r in self.table.records if r.year == year and (category is None or r.category == category)
+        ]
+
+    def _years(self, asked: tuple[int, ...]) -> tuple[list[int], list[int]]:
+        held = [y for y in asked if y in self.table.years]
+        return held, [y for y in asked if y not in self.table.years]
+
+    def coverage(self) -> str:
+        """Which years the results cover, in a sentence."""
+        years = ", ".join(str(y) for y in self.table.years)
+        text = f"Hasil evaluasi per instansi yang saya miliki berasal dari laporan tahun {years}"
+        if self.table.figure_years:
+            first, last = self.table.figure_years[0], self.table.figure_years[-1]
+            text += f"; indeks SPBE nasional tersedia untuk tahun {first}-{last}"
+        return text + "."
+
+    def rank(self, record: ResultRecord) -> tuple[int, int, int]:
+        """(rank, ties, size) of a record within its category and year; equal indices share a rank."""
+        peers = self._year_rows(record.year, record.category)
+        higher = sum(1 for r in peers if r.index > record.index)
+        ties = sum(1 for r in peers if r.index == record.index) - 1
+        return higher + 1, ties, len(peers)
+
+    # -- answers ---------------------------------------------------------------------------------
+    def compute(self, q: ResultsQuestion) -> list[Computed] | str:
+        """The computed answers to a question, or a refusal text."""
+        if q.ask == "national":
+            return self._national(q)
+        held, missing = self._years(q.years)
+        if missing and not held:
+            asked = ", ".join(str(y) for y in missing)
+            return f"Laporan evaluasi untuk tahun {asked} tidak ada dalam basis pengetahuan saya. {self.coverage()}"
+        years = held or [self.table.years[-1]] if self.table.years else []
+        if not years:
+            return self.coverage()
+        if q.entities:
+            out: list[Computed] = []
+            for entity in q.entities[:3]:
+                got = self.table.by_entity.get(entity, {})
+                if not got:
+                    continue
+                if q.ask == "change":
+                    out.extend(self._change(got, q.years))
+                elif q.ask == "rank":
+                    out.extend(self._rank(got[y]) for y in years if y in got)
+                else:
+                    shown = [y for y in (years if q.years else sorted(got, reverse=True)) if y in got]
+                    out.extend(self._value(got[y]) for y in shown)
+            if not out:
+                asked = ", ".join(str(y) for y in years)
+                return (
+                    f"Instansi itu tidak ada dalam tabel hasil evaluasi tahun {asked} yang saya miliki, jadi "
+                    f"saya tidak akan menebak. {self.coverage()}"
+                )
+            return out
+        if q.ask in ("top", "bottom"):
+            return [self._extreme(q, y) for y in years]
+        if q.ask == "count":
+            return [self._count(q, y) for y in years]
+        return self.coverage()
+
+    def _value(self, r: ResultRecord) -> Computed:
+        sentence = f"Indeks SPBE {r.instansi} pada Evaluasi SPBE {r.year}: {decimal(r.index)} (predikat {r.predikat})."
+        return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index)))
+
+    def _rank(self, r: ResultRecord) -> Computed:
+        position, ties, size = self.rank(r)
+        label = self._category_label(r.category)
+        tie = f", sama dengan {ties} {label} lain" if ties else ""
+        sentence = (
+            f"Pada Evaluasi SPBE {r.year}, {r.instansi} berada di peringkat {position} dari {size} {label} "
+            f"dengan indeks {decimal(r.index)} (predikat {r.predikat}){tie}."
+        )
+        return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index, position, size, ties)))
+
+    def _change(self, got: dict[int, ResultRecord], asked: tuple[int, ...]) -> list[Computed]:
+        years = sorted(y for y in (asked or tuple(got)) if y in got)
+        if len(years) < 2:
+            years = sorted(got)
+        if len(years) < 2:
+            return [self._value(got[y]) for y in years]
+        a, b = got[years[0]], got[years[-1]]
+        delta = round(b.index - a.index, 2)
+        verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
+        by = f" {decimal(abs(delta))} poin" if delta else ""
+        sentence = (
+            f"Indeks SPBE {b.instansi} {verb}{by}: dari {decimal(a.index)} ({a.predikat}) pada {a.year} "
+            f"menjadi {decimal(b.index)} ({b.predikat}) pada {b.year}."
+        )
+        return [Computed(sentence, (a, b), frozenset(_allowed(a.year, b.year, a.index, b.index, abs(delta))))]
+
+    def _extreme(self, q: ResultsQuestion, year: int) -> Computed:
+        rows = self._year_rows(year, q.category)
+        highest = q.ask == "top"
+        ordered = sorted(rows, key=lambda r: (-r.index if highest else r.index, r.instansi))
+        n = max(1, min(q.n, _MAX_ROWS))
+        cut = ordered[n - 1].index if len(ordered) >= n else None
+        chosen = [
+            r for r in ordered if cut is not None and ((r.index >= cut) if highest else (r.index <= cut))
+        ]
+        chosen = chosen[:_MAX_ROWS]
+        label = self._category_label(q.category)
+        word = "tertinggi" if highest else "terendah"
+        names = "; ".join(f"{r.instansi} ({decimal(r.index)}, {r.predikat})" for r in chosen)
+        head = f"Indeks SPBE {word}" if n == 1 else f"{n} indeks SPBE {word}"
+        sentence = f"{head} di antara {len(rows)} {label} pada Evaluasi SPBE {year}: {names}."
+        return Computed(
+            sentence, tuple(chosen), frozenset(_allowed(year, len(rows), n, *(r.index for r in chosen)))
+        )
+
+    def _count(self, q: ResultsQuestion, year: int) -> Computed:
+        rows = self._year_rows(year, q.category)
+        label = self._category_label(q.category)
+        counts = {p: sum(1 for r in rows if r.predikat.lower() == p) for p in self.v.predikat_order}
+        if q.predikat:
+            count = counts.get(q.predikat, 0)
+            sentence = (
+                f"Pada Evaluasi SPBE {year}, {count} dari {len(rows)} {label} mendapat predikat "
+                f"{q.predikat.title()}."
+            )
+        else:
+            sentence = f"Tabel hasil Evaluasi SPBE {year} memuat {len(rows)} {label}"
+            groups: dict[str, list[str]] = {}
+            sizes: list[int] = []
+            for category in self.v.categories:
+                size = sum(1 for r in rows if r.category == category.name)
+                if size and q.category is None:
+                    groups.setdefault(category.group or category.label, []).append(f"{size} {category.label}")
+                    sizes.append(size)
+            if len(groups) > 1 or any(len(parts) > 1 for parts in groups.values()):
+                described = []
+                for group, parts in groups.items():
+                    total = sum(int(p.split()[0]) for p in parts)
+                    sizes.append(total)
+                    described.append(f"{total} {group} ({', '.join(parts)})")
+                sentence += ": " + " dan ".join(described)
+            spread = ", ".join(f"{p.title()} {c}" for p, c in counts.items())
+            sentence += f". Sebaran predikatnya: {spread}."
+            return Computed(
+                sentence,
+                tuple({r.table: r for r in reversed(rows)}.values())[::-1][:3],
+                frozenset(_allowed(year, len(rows), *counts.values(), *sizes)),
+                show_rows=False,
+                totals=tuple(sorted(set(sizes[-len(groups) :]))) if len(groups) > 1 else (len(rows),),
+            )
+        first_of_table = tuple({r.table: r for r in reversed(rows)}.values())[::-1]
+        return Computed(
+            sentence,
+            first_of_table[:3],
+            frozenset(_allowed(year, len(rows), *counts.values())),
+            show_rows=False,
+        )
+
+    def _national(self, q: ResultsQuestion) -> list[Computed] | str:
+        years = q.years or ((self.table.figure_years[-1],) if self.table.figure_years else ())
+        out: list[Computed] = []
+        for year in years:
+            figures = [f for f in self.table.figures if f.year == year and f.group == "nasional"]
+            # A table of years holds the national index and domains as named rows; prefer the newest report.
+            yearly = [f for f in figures if f.table == _newest_table(figures)]
+            if not yearly:
+                continue
+            parts = "; ".join(f"{f.measure} {decimal(f.value)}" for f in yearly)
+            sentence = f"Pada {year}: {parts}."
+            out.append(
+                Computed(sentence, tuple(yearly), frozenset(_allowed(year, *(f.value for f in yearly))))
+            )
+        if not out:
+            asked = ", ".join(str(y) for y in years)
+            return f"Indeks SPBE nasional tahun {asked} tidak ada dalam dokumen yang saya miliki. {self.coverage()}"
+        return out
+
+    # -- wording ---------------------------------------------------------------------------------
+    def answer(
+        self,
+        q: ResultsQuestion,
+        sources: str,
+        statement: Callable[[str, tuple[int, ...]], Passage | None] | None = None,
+    ) -> Answer:
+        """The reply: the figure in one sentence first, then the table rows it comes from, then sources.
+
+        `statement` finds the passage where a report states a count in its own words ("menilai 92 Instansi
+        Pusat dan 529 Pemerintah Daerah"): it is quoted first, and it confirms the count of the rows.
+        """
+        computed = self.compute(q)
+        if isinstance(computed, str):
+            return Answer(text=computed, refused=True, refusal="insufficient", topic=q.topic())
+        sentences = [c.sentence for c in computed if numbers_supported(c.sentence, c.allowed)]
+        if not sentences:
+            return Answer(text=self.coverage(), refused=True, refusal="insufficient", topic=q.topic())
+        kept = [c for c in computed if c.sentence in sentences]
+        rows: list[ResultRecord | Figure] = list(dict.fromkeys(r for c in kept for r in c.rows))[:_MAX_ROWS]
+        shown = [r for r in rows if any(c.show_rows and r in c.rows for c in kept)]
+        citations = tuple(
+            dict.fromkeys(
+                Citation(
+                    regulation=r.report, section=r.table, page=r.page, quote=r.row if r in shown else None
+                )
+                for r in rows
+            )
+        )
+        stated = [
+            p
+            for c in kept
+            if c.totals and statement and rows
+            for p in [statement(rows[0].report, c.totals)]
+            if p is not None
+        ]
+        if stated:
+            citations = (replace(stated[0].citation, quote=stated[0].text), *citations)
+        text = "\n".join(sentences)
+        if stated:
+            text += f"\n\n“{stated[0].text.strip()}”\n— {stated[0].citation.label()}"
+        if shown:
+            text += "\n\n" + table_block(shown)
+        for report, table, page in dict.fromkeys((r.report, r.table, r.page) for r in rows):
+            text += f"\n— {report}, {table}, hlm. {page}"
+        text += sources
+        return Answer(
+            text=text,
+            citations=citations,
+            passages=tuple(stated[:1]),
+            regulations=tuple(dict.fromkeys(r.report for r in rows)),
+            query=" ".join(sentences),
+            topic=q.topic(),
+        )
+
+
+def _newest_table(figures: Sequence[Figure]) -> str:
+    """The table of the newest report among figures (a later report restates earlier years)."""
+    newest = max(figures, key=lambda f: (f.report, f.table.startswith("Tabel") and "2018" in f.table))
+    return newest.table
+
+
+def table_block(rows: Sequence[ResultRecord | Figure]) -> str:
+    """Rows as an aligned monospace block (``` fences): Telegram shows it as <pre>, WhatsApp as monospace."""
+    lines: list[list[str]] = []
+    for r in rows:
+        if isinstance(r, ResultRecord):
+            domains = [decimal(d) if d is not None else "-" for d in r.domains]
+            lines.append([str(r.year), r.instansi, *domains, decimal(r.index), r.predikat])
+        else:
+            lines.append([str(r.year), r.measure, decimal(r.value)])
+    width = max(len(line) for line in lines)
+    if all(isinstance(r, ResultRecord) for r in rows) and width == 8:
+        header = ["Tahun", "Instansi", "D1", "D2", "D3", "D4", "Indeks", "Predikat"]
+    else:
+        header = ["Tahun", "Ukuran", "Nilai"][:width] if width == 3 else [""] * width
+    table = [header, *[line + [""] * (width - len(line)) for line in lines]]
+    widths = [max(len(row[i]) for row in table) for i in range(width)]
+    body = "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table)
+    return f"```\n{body}\n```"

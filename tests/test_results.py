@@ -1,0 +1,191 @@
+"""Evaluation results as records: extraction against the reports' own totals, names as people write them,
+ranks with ties, computed answers and their number check, refusals for years no report covers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+
+import pytest
+
+from bot.channels.formatting import to_html
+from bot.core.results import ResultAnswerer, ResultsQuestion, ResultTable, numbers_supported
+from ingest.load import load_document
+from ingest.normalize import clean_pages
+from ingest.records import extract
+from knowledge.results import ResultRecord
+from knowledge.store import Store
+from tests.conftest import CORPUS_FILES, corpus_path
+from tests.test_cli import run_cli
+
+REPORTS = {2023: "Laporan Evaluasi SPBE 2023", 2024: "Laporan Evaluasi SPBE 2024"}
+
+
+def _report(year: int):
+    loaded = load_document(corpus_path(CORPUS_FILES[REPORTS[year]]))
+    lines = clean_pages(loaded.pages, markdown=True)
+    return loaded, extract(lines, REPORTS[year], year)
+
+
+@pytest.mark.parametrize("year", sorted(REPORTS))
+def test_records_match_the_reports_own_totals(year):
+    loaded, extracted = _report(year)
+    # The report states how many it evaluated: "... 92 Instansi Pusat dan 529 Pemerintah Daerah".
+    stated = re.search(r"(\d+) Instansi Pusat dan (\d+) Pemerintah Daerah", loaded.text)
+    assert stated, "the report's own totals were not found"
+    pusat, daerah = int(stated.group(1)), int(stated.group(2))
+    counts = Counter(r.category for r in extracted.records)
+    assert counts["kementerian"] + counts["lembaga"] == pusat
+    assert counts["provinsi"] + counts["kabupaten"] + counts["kota"] == daerah
+    assert counts["provinsi"] == 38 and counts["kementerian"] == 34
+    assert not extracted.skipped
+    # Every per-province table holds its own province's government, once: rows never drift to another
+    # table's title when a title is written as a heading or a table continues on the next page.
+    provinces = Counter(r.table for r in extracted.records if r.category == "provinsi")
+    regional = {r.table for r in extracted.records if r.category in ("kabupaten", "kota")}
+    assert regional <= set(provinces) and set(provinces.values()) == {1}
+    for r in extracted.records:
+        assert r.predikat.lower() in ("memuaskan", "sangat baik", "baik", "cukup", "kurang"), r
+        assert 1.0 <= r.index <= 5.0
+        assert r.instansi.split()[0] in r.row.replace("<br>", " ")
+
+
+def test_summary_figures_and_a_known_row():
+    _, extracted = _report(2024)
+    national = {f.year: f.value for f in extracted.figures if f.measure == "Indeks SPBE Nasional"}
+    assert national == {2018: 1.98, 2019: 2.18, 2020: 2.26, 2021: 2.24, 2022: 2.34, 2023: 2.79, 2024: 3.12}
+    (kalbar,) = [r for r in extracted.records if r.instansi == "Pemerintah Provinsi Kalimantan Barat"]
+    assert (kalbar.index, kalbar.predikat, kalbar.domains) == (3.58, "Sangat Baik", (4.70, 3.50, 1.00, 4.24))
+    assert kalbar.table == "Tabel 33. Hasil Evaluasi SPBE Pemerintah Daerah di Kalimantan Barat"
+    assert kalbar.page == 76
+
+
+@pytest.fixture(scope="module")
+def table() -> ResultTable:
+    records = [r for year in REPORTS for r in _report(year)[1].records]
+    figures = [f for year in REPORTS for f in _report(year)[1].figures]
+    return ResultTable(records, figures, corpus_words=frozenset({"batas", "sekarang"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("indeks kalbar", {("provinsi", "kalimantanbarat")}),
+        ("pemprov jabar", {("provinsi", "jawabarat")}),
+        ("ntb 2023", {("provinsi", "nusatenggarabarat")}),  # "NTB" in 2023, spelt out in 2024: one province
+        ("kab. malang", {("kabupaten", "malang")}),
+        ("pemkot malang", {("kota", "malang")}),
+        ("malang", {("kabupaten", "malang"), ("kota", "malang")}),  # namesakes: both
+        ("kemenkeu", {("kementerian", "kementeriankeuangan")}),
+        ("bssn", {("lembaga", "badansiberdansandinegara")}),
+    ],
+)
+def test_instansi_as_people_name_them(table, text, expected):
+    assert {(e.category, e.key) for e in table.find(text)} == expected
+
+
+def test_typos_within_one_edit_but_not_real_words(table):
+    assert {e.key for e in table.find("indeks kalbr", typos=True)} == {"kalimantanbarat"}
+    assert {e.key for e in table.find("indeks banyuwangu", typos=True)} == {"banyuwangi"}
+    assert table.find("batas atas rentangnya", typos=True) == []  # a word of the documents
+    assert table.find("sekarang", typos=True) == []
+    assert table.find("indeks kalbr") == []  # typos only when asked
+
+
+def _record(name: str, index: float, category: str = "provinsi", year: int = 2024) -> ResultRecord:
+    return ResultRecord(
+        report=f"Laporan Evaluasi SPBE {year}",
+        year=year,
+        category=category,
+        instansi=f"Pemerintah Provinsi {name}",
+        place=name,
+        region=name,
+        index=index,
+        predikat="Baik",
+        domains=(None, None, None, None),
+        table="Tabel 1. Hasil Evaluasi SPBE Pemerintah Daerah",
+        page=1,
+        row=f"| 1 | Pemerintah Provinsi {name} | {index} |",
+    )
+
+
+def test_rank_with_ties_on_a_fixture_table():
+    records = [_record("Alfa", 4.0), _record("Beta", 3.5), _record("Gama", 3.5), _record("Delta", 3.0)]
+    answerer = ResultAnswerer(ResultTable(records, []))
+    assert [answerer.rank(r)[:2] for r in records] == [(1, 0), (2, 1), (2, 1), (4, 0)]
+    entity = answerer.table.entity(records[2])
+    reply = answerer.answer(ResultsQuestion("rank", (entity,), years=(2024,)), "")
+    assert "peringkat 2 dari 4 provinsi" in reply.text and "sama dengan 1 provinsi lain" in reply.text
+    lowest = answerer.answer(ResultsQuestion("bottom", (), "provinsi", (2024,), n=2), "")
+    assert "Gama" in lowest.text and "Beta" in lowest.text and "Delta" in lowest.text  # the tie at the cut
+
+
+def test_a_sentence_whose_number_is_not_in_the_records_is_dropped():
+    allowed = frozenset({"2024", "3,58"})
+    assert numbers_supported("Indeks 3,58 pada 2024.", allowed)
+    assert numbers_supported("Indeks 3.58 pada 2024.", allowed)
+    assert not numbers_supported("Indeks 3,85 pada 2024.", allowed)
+    assert not numbers_supported("Peringkat 2 pada 2024.", allowed)
+
+
+def test_computed_answers_in_a_conversation(dialogue_factory):
+    dialogue = dialogue_factory()
+    first = dialogue.ask("c", "indeks spbe kalbar 2024 berapa?")
+    assert first.text.startswith(
+        "Indeks SPBE Pemerintah Provinsi Kalimantan Barat pada Evaluasi SPBE 2024: 3,58"
+    )
+    assert first.citations[0].section == "Tabel 33. Hasil Evaluasi SPBE Pemerintah Daerah di Kalimantan Barat"
+    assert first.passages and first.passages[0].heading_path[-1] == first.citations[0].section
+    rank = dialogue.ask("c", "peringkatnya?")
+    assert re.search(r"peringkat \d+ dari 38 provinsi", rank.text)
+    earlier = dialogue.ask("c", "kalau 2023?")
+    assert "Evaluasi SPBE 2023" in earlier.text and earlier.citations[0].regulation == REPORTS[2023]
+    other = dialogue.ask("c", "kalau jabar?")
+    assert "Jawa Barat" in other.text and "Evaluasi SPBE 2023" in other.text
+    # A question about the regulations that names an agency is not a results follow-up.
+    regulation = dialogue.ask("c", "apa tugas bssn dalam audit keamanan spbe?")
+    assert not regulation.refused
+    assert all(not c.regulation.startswith("Laporan") for c in regulation.citations)
+
+
+def test_change_extremes_counts_and_national_figures(dialogue_factory):
+    dialogue = dialogue_factory()
+    change = dialogue.ask("c", "nilai indeks kemenkeu naik atau turun dari 2023 ke 2024?")
+    assert "naik 0,08 poin: dari 4,66 (Memuaskan) pada 2023 menjadi 4,74 (Memuaskan) pada 2024" in change.text
+    top = dialogue.ask("d", "provinsi mana yang indeksnya tertinggi 2024?")
+    assert "Pemerintah Provinsi Jawa Barat (4,73, Memuaskan)" in top.text[:300]
+    count = dialogue.ask("e", "berapa instansi yang dievaluasi tahun 2024?")
+    assert "615 instansi: 523 pemerintah daerah" in count.text
+    # The report's own statement of the totals is quoted first.
+    assert "dilaksanakan terhadap 615 IPPD" in count.citations[0].quote
+    national = dialogue.ask("f", "indeks spbe nasional 2022 berapa")
+    assert "Indeks SPBE Nasional 2,34" in national.text and "<pre>" in to_html(national.text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hasil evaluasi spbe kalbar 2022",
+        "peringkat jabar tahun 2021 berapa?",
+        "indeks spbe kabupaten maybrat 2024 berapa?",  # in the 2023 table only
+    ],
+)
+def test_years_no_report_covers_are_refused(dialogue_factory, question):
+    answer = dialogue_factory().ask("c", question)
+    assert answer.refused and not answer.citations
+    assert "2023, 2024" in answer.text
+
+
+def test_results_follow_the_index_and_inspect_shows_them(settings):
+    shutil.copy(corpus_path(CORPUS_FILES[REPORTS[2024]]), settings.documents_dir)
+    shutil.copy(corpus_path(CORPUS_FILES["Perpres 82/2023"]), settings.documents_dir)
+    assert run_cli(settings, "ingest").returncode == 0
+    records, figures = Store.open(settings).results()
+    assert len(records) == 615 and figures
+    shown = run_cli(settings, "inspect", REPORTS[2024], "--hasil")
+    assert shown.returncode == 0 and "615 instansi" in shown.stdout
+    # Removing the report removes its records with its chunks.
+    (settings.documents_dir / CORPUS_FILES[REPORTS[2024]]).unlink()
+    assert run_cli(settings, "ingest").returncode == 0
+    assert Store.open(settings).results() == ([], [])
