@@ -337,7 +337,8 @@ class ResultAnswerer:
         held, missing = self._years(q.years)
         if missing and not held:
             asked = ", ".join(str(y) for y in missing)
-            return f"Laporan evaluasi untuk tahun {asked} tidak ada dalam basis pengetahuan saya. {self.coverage()}"
+            missing_text = f"Laporan evaluasi untuk tahun {asked} tidak ada dalam basis pengetahuan saya."
+            return f"{missing_text} {self.coverage()}"
         years = held or [self.table.years[-1]] if self.table.years else []
         if not years:
             return self.coverage()
@@ -368,7 +369,8 @@ class ResultAnswerer:
         return self.coverage()
 
     def _value(self, r: ResultRecord) -> Computed:
-        sentence = f"Indeks SPBE {r.instansi} pada Evaluasi SPBE {r.year}: {decimal(r.index)} (predikat {r.predikat})."
+        figure = f"{decimal(r.index)} (predikat {r.predikat})"
+        sentence = f"Indeks SPBE {r.instansi} pada Evaluasi SPBE {r.year}: {figure}."
         return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index)))
 
     def _rank(self, r: ResultRecord) -> Computed:
@@ -475,7 +477,8 @@ class ResultAnswerer:
             )
         if not out:
             asked = ", ".join(str(y) for y in years)
-            return f"Indeks SPBE nasional tahun {asked} tidak ada dalam dokumen yang saya miliki. {self.coverage()}"
+            missing_text = f"Indeks SPBE nasional tahun {asked} tidak ada dalam dokumen yang saya miliki."
+            return f"{missing_text} {self.coverage()}"
         return out
 
     # -- wording ---------------------------------------------------------------------------------
