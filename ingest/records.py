@@ -120,6 +120,13 @@ def _category(name: str, title: str, region: str, vocabulary: ResultsVocabulary)
     return None
 
 
+def _row_region(category: str, place: str, table_region: str, vocabulary: ResultsVocabulary) -> str:
+    """The province a row lies in: itself, its table's, or none (instansi pusat)."""
+    kind = vocabulary.category(category)
+    where = kind.region if kind else ""
+    return place if where == "self" else table_region if where == "table" else ""
+
+
 def _region(title: str, vocabulary: ResultsVocabulary) -> str:
     for words in vocabulary.region_after:
         m = re.search(rf"\b{re.escape(words)}\s+(.+)$", title, re.IGNORECASE)
@@ -190,7 +197,7 @@ def _result_rows(
                 category=kind,
                 instansi=name,
                 place=place,
-                region=place if kind == "provinsi" else (region if kind in ("kabupaten", "kota") else ""),
+                region=_row_region(kind, place, region, vocabulary),
                 index=value,
                 predikat=predikat,
                 domains=tuple(number(cells[c]) if c is not None else None for c in domain_cols),

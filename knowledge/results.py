@@ -85,6 +85,7 @@ class Category:
     titles: tuple[str, ...] = ()
     region_rows: tuple[str, ...] = ()  # "<word> <the table's region>" is this category
     group: str = ""  # "instansi pusat" or "pemerintah daerah"
+    region: str = ""  # "self": a row is a province; "table": it lies in its table's province
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
                     tuple(c.get("titles", ())),
                     tuple(c.get("region_rows", ())),
                     str(c.get("group", "")),
+                    str(c.get("region", "")),
                 )
                 for c in raw["category"]
             ),

@@ -115,9 +115,9 @@ def test_rank_with_ties_on_a_fixture_table():
     answerer = ResultAnswerer(ResultTable(records, []))
     assert [answerer.rank(r)[:2] for r in records] == [(1, 0), (2, 1), (2, 1), (4, 0)]
     entity = answerer.table.entity(records[2])
-    reply = answerer.answer(ResultsQuestion("rank", (entity,), years=(2024,)), "")
+    reply = answerer.answer(ResultsQuestion("rank", (entity,), years=(2024,)))
     assert "peringkat 2 dari 4 provinsi" in reply.text and "sama dengan 1 provinsi lain" in reply.text
-    lowest = answerer.answer(ResultsQuestion("bottom", (), "provinsi", (2024,), n=2), "")
+    lowest = answerer.answer(ResultsQuestion("bottom", (), "provinsi", (2024,), n=2))
     assert "Gama" in lowest.text and "Beta" in lowest.text and "Delta" in lowest.text  # the tie at the cut
 
 

@@ -331,7 +331,7 @@ class Responder:
         question = table.read(text, context.topic, self.lexicon.relative_year(intent.flat))
         if question is None or any(y > self.lexicon.newest_year for y in question.years):
             return None  # after the newest document: the refusal that says what is held
-        answer = ResultAnswerer(table).answer(question, "", self._statement)
+        answer = ResultAnswerer(table).answer(question, self._statement)
         passages: list[Passage] = list(answer.passages)
         for citation in answer.citations:
             for passage in self.index.table_passages(

@@ -20,10 +20,6 @@ from knowledge.schema import Citation
 RESULTS_ATTRIBUTE = "results"  # Topic.attribute of an answer computed from the records
 ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every instansi at once
 _YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
-_TOP_N_RE = re.compile(
-    r"\b(\d{1,2})\s+(?:besar|teratas|terbawah|tertinggi|terendah|terbaik|terburuk|instansi|"
-    r"provinsi|kabupaten|kota|kementerian|lembaga)\b|\btop\s+(\d{1,2})\b"
-)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 _MAX_ROWS = 10
 _TYPO_MIN_LENGTH = 5  # shorter words are too often another real word one edit away
@@ -118,15 +114,28 @@ class ResultTable:
         self.years = tuple(sorted({r.year for r in self.records}))
         self.reports = frozenset({r.report for r in self.records} | {f.report for f in self.figures})
         self.figure_years = tuple(sorted({f.year for f in self.figures}))
+        self.table_years: dict[tuple[str, str], set[int]] = {}  # the years each summary table covers
+        for f in self.figures:
+            self.table_years.setdefault((f.report, f.table), set()).add(f.year)
         self._pattern = words_pattern(list(self.names))
         self._single_words = [n for n in self.names if " " not in n and len(n) >= _TYPO_MIN_LENGTH]
+        self._predikat = words_pattern(v.predikat_order)
+        # "5 besar", "3 terendah", "10 kabupaten tertinggi" (the number before), "top 5" (after).
+        before = (*v.asks.get("n_units", ()), *v.asks["top"], *v.asks["bottom"])
+        before += tuple(w for words in v.ask_categories.values() for w in words)
+        self._top_n = re.compile(
+            rf"\b(\d{{1,2}})\s+{words_pattern(before).pattern}|{words_pattern(v.asks['top']).pattern}\s+(\d{{1,2}})\b"
+        )
+        # A province's name alone means the province; a kind of government written shortly before it
+        # (a Kabupaten's or Kota's prefix) means it does not.
+        self._own_region = {c.name for c in v.categories if c.region == "self"}
+        self._other_prefixes = words_pattern(
+            [p for name, prefixes in v.prefixes.items() if name not in self._own_region for p in prefixes]
+        )
 
     def _canonical(self, record: ResultRecord) -> str:
         """A province's name as the aliases write it ("NTB" and "Nusa Tenggara Barat" are one province)."""
-        aliases = self.vocabulary.province_aliases
-        return aliases.get(
-            record.place.lower(), aliases.get(record.place.lower().replace("kep.", "kepulauan"), record.place)
-        )
+        return self.vocabulary.province_aliases.get(record.place.lower(), record.place)
 
     def entity(self, record: ResultRecord) -> Entity:
         """The instansi a record is of, the same across report years."""
@@ -144,13 +153,13 @@ class ResultTable:
         for m in self._pattern.finditer(flat):
             found.extend(self._narrow(self.names[m.group(0)], flat[: m.start()]))
         if not found and typos:
+            # A word of the documents or of Indonesian ("batas", "sekarang") is not a misspelt name.
+            known = (self.corpus_words, dictionary_words())
             for m in re.finditer(rf"[a-z]{{{_TYPO_MIN_LENGTH},}}", flat):
                 word = m.group(0)
-                # A word of the documents or of Indonesian ("batas", "sekarang") is not a misspelt name.
-                known = (self.corpus_words, dictionary_words())
                 if any(w in words for w in (word, stem(word)) for words in known):
                     continue
-                hit = extractOne(m.group(0), self._single_words, scorer=Levenshtein.distance, score_cutoff=1)
+                hit = extractOne(word, self._single_words, scorer=Levenshtein.distance, score_cutoff=1)
                 if hit:
                     found.extend(self._narrow(self.names[hit[0]], flat[: m.start()]))
         return list(dict.fromkeys(found))
@@ -164,8 +173,8 @@ class ResultTable:
                     return narrowed
         # Without a kind written, a province's name means the province ("jabar", "kalimantan barat")
         # when it has one; a name shared by a Kabupaten and a Kota means both.
-        provinces = [e for e in entities if e.category == "provinsi"]
-        if provinces and not any(c in before[-12:] for c in ("kab", "kota")):
+        provinces = [e for e in entities if e.category in self._own_region]
+        if provinces and not self._other_prefixes.search(before[-12:]):
             return provinces
         return sorted(entities, key=lambda e: e.category)
 
@@ -183,7 +192,7 @@ class ResultTable:
         ask = next((a for a in ("change", "rank", "top", "bottom", "count") if v.cue(a).search(flat)), None)
         national = v.cue("national").search(flat) is not None
         predikat = next((p for p in v.predikat_order if re.search(rf"\b{re.escape(p)}\b", flat)), None)
-        m = _TOP_N_RE.search(flat)
+        m = self._top_n.search(flat)
         n = int(next(g for g in m.groups() if g)) if m else 1
         own = self._standalone(flat, entities, category, ask, national, cue, years, n, predikat)
         previous = (
@@ -225,9 +234,8 @@ class ResultTable:
         rest = self._pattern.sub(" ", flat)
         for name in (*v.asks, *v.ask_categories):
             rest = v.cue(name).sub(" ", rest)
-        rest = _YEAR_RE.sub(" ", rest)
-        predikat = words_pattern(v.predikat_order)
-        return len(content_words(predikat.sub(" ", rest))) <= 1 + extra
+        rest = self._predikat.sub(" ", _YEAR_RE.sub(" ", rest))
+        return len(content_words(rest)) <= 1 + extra
 
     def _standalone(
         self,
@@ -339,9 +347,9 @@ class ResultAnswerer:
             asked = ", ".join(str(y) for y in missing)
             missing_text = f"Laporan evaluasi untuk tahun {asked} tidak ada dalam basis pengetahuan saya."
             return f"{missing_text} {self.coverage()}"
-        years = held or [self.table.years[-1]] if self.table.years else []
-        if not years:
+        if not held and not self.table.years:
             return self.coverage()
+        years = held or [self.table.years[-1]]  # no year asked: the newest report
         if q.entities:
             out: list[Computed] = []
             for entity in q.entities[:3]:
@@ -422,52 +430,42 @@ class ResultAnswerer:
         rows = self._year_rows(year, q.category)
         label = self._category_label(q.category)
         counts = {p: sum(1 for r in rows if r.predikat.lower() == p) for p in self.v.predikat_order}
+        tables = tuple({r.table: r for r in reversed(rows)}.values())[::-1][:3]  # the first rows of each
+        allowed = _allowed(year, len(rows), *counts.values())
         if q.predikat:
-            count = counts.get(q.predikat, 0)
             sentence = (
-                f"Pada Evaluasi SPBE {year}, {count} dari {len(rows)} {label} mendapat predikat "
-                f"{q.predikat.title()}."
+                f"Pada Evaluasi SPBE {year}, {counts.get(q.predikat, 0)} dari {len(rows)} {label} mendapat "
+                f"predikat {q.predikat.title()}."
             )
-        else:
-            sentence = f"Tabel hasil Evaluasi SPBE {year} memuat {len(rows)} {label}"
-            groups: dict[str, list[str]] = {}
-            sizes: list[int] = []
+            return Computed(sentence, tables, frozenset(allowed), show_rows=False)
+        # Without a predikat asked: how many took part, by group (instansi pusat / pemerintah daerah) and
+        # category, then the predikat spread.
+        sizes: dict[str, dict[str, int]] = {}
+        if q.category is None:
             for category in self.v.categories:
                 size = sum(1 for r in rows if r.category == category.name)
-                if size and q.category is None:
-                    groups.setdefault(category.group or category.label, []).append(f"{size} {category.label}")
-                    sizes.append(size)
-            if len(groups) > 1 or any(len(parts) > 1 for parts in groups.values()):
-                described = []
-                for group, parts in groups.items():
-                    total = sum(int(p.split()[0]) for p in parts)
-                    sizes.append(total)
-                    described.append(f"{total} {group} ({', '.join(parts)})")
-                sentence += ": " + " dan ".join(described)
-            spread = ", ".join(f"{p.title()} {c}" for p, c in counts.items())
-            sentence += f". Sebaran predikatnya: {spread}."
-            return Computed(
-                sentence,
-                tuple({r.table: r for r in reversed(rows)}.values())[::-1][:3],
-                frozenset(_allowed(year, len(rows), *counts.values(), *sizes)),
-                show_rows=False,
-                totals=tuple(sorted(set(sizes[-len(groups) :]))) if len(groups) > 1 else (len(rows),),
+                if size:
+                    sizes.setdefault(category.group or category.label, {})[category.label] = size
+        totals = {group: sum(parts.values()) for group, parts in sizes.items()}
+        sentence = f"Tabel hasil Evaluasi SPBE {year} memuat {len(rows)} {label}"
+        if len(sizes) > 1 or any(len(parts) > 1 for parts in sizes.values()):
+            described = (
+                f"{totals[group]} {group} ({', '.join(f'{n} {c}' for c, n in parts.items())})"
+                for group, parts in sizes.items()
             )
-        first_of_table = tuple({r.table: r for r in reversed(rows)}.values())[::-1]
-        return Computed(
-            sentence,
-            first_of_table[:3],
-            frozenset(_allowed(year, len(rows), *counts.values())),
-            show_rows=False,
-        )
+            sentence += ": " + " dan ".join(described)
+            allowed |= _allowed(*totals.values(), *(n for parts in sizes.values() for n in parts.values()))
+        spread = ", ".join(f"{p.title()} {c}" for p, c in counts.items())
+        sentence += f". Sebaran predikatnya: {spread}."
+        stated = tuple(sorted(set(totals.values()))) if len(sizes) > 1 else (len(rows),)
+        return Computed(sentence, tables, frozenset(allowed), show_rows=False, totals=stated)
 
     def _national(self, q: ResultsQuestion) -> list[Computed] | str:
         years = q.years or ((self.table.figure_years[-1],) if self.table.figure_years else ())
         out: list[Computed] = []
         for year in years:
             figures = [f for f in self.table.figures if f.year == year and f.group == "nasional"]
-            # A table of years holds the national index and domains as named rows; prefer the newest report.
-            yearly = [f for f in figures if f.table == _newest_table(figures)]
+            yearly = [f for f in figures if f.table == self._national_table(figures)]
             if not yearly:
                 continue
             parts = "; ".join(f"{f.measure} {decimal(f.value)}" for f in yearly)
@@ -481,14 +479,23 @@ class ResultAnswerer:
             return f"{missing_text} {self.coverage()}"
         return out
 
+    def _national_table(self, figures: Sequence[Figure]) -> str:
+        """Among tables holding a year's national figures, a table of years (it names the national index
+        and each domain) before a table of averages, and the newest report (it restates earlier years)."""
+        spans = self.table.table_years
+
+        def preference(f: Figure) -> tuple[bool, int]:
+            return len(spans.get((f.report, f.table), ())) > 1, max(spans.get((f.report, f.table), {0}))
+
+        return max(figures, key=preference).table if figures else ""
+
     # -- wording ---------------------------------------------------------------------------------
     def answer(
         self,
         q: ResultsQuestion,
-        sources: str,
         statement: Callable[[str, tuple[int, ...]], Passage | None] | None = None,
     ) -> Answer:
-        """The reply: the figure in one sentence first, then the table rows it comes from, then sources.
+        """The reply: the figure in one sentence first, then the table rows it comes from.
 
         `statement` finds the passage where a report states a count in its own words ("menilai 92 Instansi
         Pusat dan 529 Pemerintah Daerah"): it is quoted first, and it confirms the count of the rows.
@@ -510,13 +517,9 @@ class ResultAnswerer:
                 for r in rows
             )
         )
-        stated = [
-            p
-            for c in kept
-            if c.totals and statement and rows
-            for p in [statement(rows[0].report, c.totals)]
-            if p is not None
-        ]
+        totals = next((c.totals for c in kept if c.totals), ())
+        found = statement(rows[0].report, totals) if totals and statement and rows else None
+        stated = [found] if found else []
         if stated:
             citations = (replace(stated[0].citation, quote=stated[0].text), *citations)
         text = "\n".join(sentences)
@@ -526,7 +529,6 @@ class ResultAnswerer:
             text += "\n\n" + table_block(shown)
         for report, table, page in dict.fromkeys((r.report, r.table, r.page) for r in rows):
             text += f"\n— {report}, {table}, hlm. {page}"
-        text += sources
         return Answer(
             text=text,
             citations=citations,
@@ -535,12 +537,6 @@ class ResultAnswerer:
             query=" ".join(sentences),
             topic=q.topic(),
         )
-
-
-def _newest_table(figures: Sequence[Figure]) -> str:
-    """The table of the newest report among figures (a later report restates earlier years)."""
-    newest = max(figures, key=lambda f: (f.report, f.table.startswith("Tabel") and "2018" in f.table))
-    return newest.table
 
 
 def table_block(rows: Sequence[ResultRecord | Figure]) -> str:

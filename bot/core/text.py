@@ -35,18 +35,21 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202 - Sastrawi has no types
+def _sastrawi():  # noqa: ANN202 - Sastrawi has no types
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    return StemmerFactory().create_stemmer()
+    return StemmerFactory()
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202 - Sastrawi has no types
+    return _sastrawi().create_stemmer()
 
 
 @lru_cache(maxsize=1)
 def dictionary_words() -> frozenset[str]:
     """The root words of Indonesian (Sastrawi's dictionary): words, not misspelt names."""
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return frozenset(StemmerFactory().get_words())
+    return frozenset(_sastrawi().get_words())
 
 
 @lru_cache(maxsize=200_000)
