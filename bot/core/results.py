@@ -264,9 +264,10 @@ class ResultTable:
             return ResultsQuestion(ask, (), _all(category), years, n, predikat)
         if ask in ("top", "bottom") and national:  # "paling tinggi se-nasional": over every instansi
             return ResultsQuestion(ask, (), None, years, n, predikat)
-        # The national figures, asked as a value ("indeks spbe nasional 2022 berapa?"); a rank or a change
-        # with no instansi or category named is about something else ("peringkat egdi indonesia naik?").
-        if national and cue and not category and ask is None:
+        # The national figures, asked by naming a figure ("indeks spbe nasional 2022 berapa?", "... naik brp
+        # dibanding 2022?"); a rank with no figure named is about something else ("peringkat egdi
+        # indonesia naik ke urutan berapa?").
+        if national and cue and not category and v.cue("value").search(flat):
             return ResultsQuestion("national", (), None, years, n, predikat)
         return None
 
