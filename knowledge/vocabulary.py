@@ -72,6 +72,18 @@ class Vocabulary:
     title_joiners: tuple[str, ...] = ()  # words between a kind and its title's subject ("tentang")
     generic_kinds: tuple[str, ...] = ()  # words for any kind of regulation ("regulation", "peraturan")
     title_between: tuple[str, ...] = ()  # words that may stand among a described title's words ("and")
+    real_words: frozenset[str] = frozenset()  # real words Sastrawi's dictionary lacks ("konsultansi")
+
+    def words(self) -> frozenset[str]:
+        """Every single word the vocabulary names: glossary (both languages), synonyms, terms, real words."""
+        phrases = [
+            *self.glossary,
+            *self.glossary.values(),
+            *self.synonyms,
+            *(s for group in self.synonyms.values() for s in group),
+        ]
+        named = {w for phrase in phrases for w in re.findall(r"[^\W\d_]+", phrase.lower())}
+        return frozenset(named | self.english | self.unstemmed | self.real_words)
 
     def kind(self, short: str) -> Kind | None:
         """A kind by its short form ("Perpres")."""
@@ -170,4 +182,5 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         title_joiners=tuple(w.lower() for w in terms.get("regulation_names", {}).get("title_joiners", ())),
         generic_kinds=tuple(w.lower() for w in terms.get("regulation_names", {}).get("generic", ())),
         title_between=tuple(w.lower() for w in terms.get("regulation_names", {}).get("between", ())),
+        real_words=frozenset(w.lower() for w in terms.get("spelling", {}).get("real_words", ())),
     )

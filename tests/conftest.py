@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def small_indexed_settings(tmp_path: Path, **extra: object) -> Settings:
     )
     make_ingestor(settings).run([docs])
     return settings
+
+
+OCR_REPAIRS = GOLDEN / "ocr-repairs.txt"
+
+
+def golden_word_repairs() -> dict[str, list[tuple[str, str, int]]]:
+    """The reviewed word repairs per document (tests/golden/ocr-repairs.txt): (damaged, repaired, times)."""
+    repairs: dict[str, list[tuple[str, str, int]]] = {}
+    for line in OCR_REPAIRS.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^(.+?): (\S+) -> (\S+) \((\d+)\)$", line)
+        if m:
+            repairs.setdefault(m.group(1), []).append((m.group(2), m.group(3), int(m.group(4))))
+    return repairs
 
 
 @cache
