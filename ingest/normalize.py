@@ -12,8 +12,10 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from ingest.load import Page
-from knowledge.vocabulary import load_vocabulary
+from knowledge.vocabulary import load_vocabulary, sastrawi
 
 logger = logging.getLogger(__name__)
 
@@ -207,9 +209,7 @@ class WordRepair:
 @lru_cache(maxsize=1)
 def _indonesian_dictionary() -> tuple[frozenset[str], Any]:  # Sastrawi's stemmer has no types
     """Sastrawi's root words and stemmer: a word whose root is in the dictionary is a real word."""
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    factory = StemmerFactory()
+    factory = sastrawi()
     return frozenset(w for w in factory.get_words() if w), factory.create_stemmer()
 
 
@@ -221,12 +221,7 @@ def _is_real_word(word: str, named: frozenset[str]) -> bool:
 
 def _one_letter_apart(a: str, b: str) -> bool:
     """One letter substituted, inserted or deleted: Levenshtein distance 1."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    return Levenshtein.distance(a, b, score_cutoff=1) == 1
 
 
 def _glued_or_split(a: str, b: str) -> bool:

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DEFAULT_VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
 
@@ -129,6 +130,14 @@ def parse_kinds(raw: list[dict], where: str) -> tuple[Kind, ...]:
         except (KeyError, TypeError, ValueError) as exc:
             raise VocabularyError(f"Jenis regulasi tidak lengkap di {where}: {entry}") from exc
     return tuple(kinds)
+
+
+@lru_cache(maxsize=1)
+def sastrawi() -> Any:  # Sastrawi has no types
+    """Sastrawi's factory (its Indonesian root-word dictionary and stemmer), built once per process."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory()
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.vocabulary import load_vocabulary
+from knowledge.vocabulary import load_vocabulary, sastrawi
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +35,14 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,/][0-9]+)*")
 
 
 @lru_cache(maxsize=1)
-def _sastrawi():  # noqa: ANN202 - Sastrawi has no types
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return StemmerFactory()
-
-
-@lru_cache(maxsize=1)
 def _stemmer():  # noqa: ANN202 - Sastrawi has no types
-    return _sastrawi().create_stemmer()
+    return sastrawi().create_stemmer()
 
 
 @lru_cache(maxsize=1)
 def dictionary_words() -> frozenset[str]:
     """The root words of Indonesian (Sastrawi's dictionary): words, not misspelt names."""
-    return frozenset(_sastrawi().get_words())
+    return frozenset(sastrawi().get_words())
 
 
 @lru_cache(maxsize=200_000)
