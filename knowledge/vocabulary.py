@@ -61,6 +61,8 @@ class Vocabulary:
     since: tuple[re.Pattern[str], ...] = ()
     connectors: tuple[str, ...] = ()
     anaphora: tuple[str, ...] = ()
+    part_joiners: tuple[str, ...] = ()  # where one sentence may hold two questions ("dan", ",")
+    interrogatives: frozenset[str] = frozenset()  # question words ("siapa", "berapa")
     slots: tuple[frozenset[str], ...] = ()
     injection: tuple[re.Pattern[str], ...] = ()
     filler: frozenset[str] = frozenset()
@@ -172,6 +174,8 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         since=tuple(_compile(p, f"{terms_file} (later_events.since)") for p in later.get("since", ())),
         connectors=tuple(c.lower() for c in dialogue.get("connectors", ())),
         anaphora=tuple(a.lower() for a in dialogue.get("anaphora", ())),
+        part_joiners=tuple(j.lower() for j in dialogue.get("part_joiners", ())),
+        interrogatives=frozenset(w.lower() for w in dialogue.get("interrogatives", ())),
         slots=tuple(frozenset(w.lower() for w in slot) for slot in dialogue.get("slots", ())),
         injection=tuple(
             _compile(p, f"{terms_file} (injection)") for p in terms.get("injection", {}).get("patterns", ())

@@ -676,7 +676,8 @@ def test_english_questions_reach_their_indonesian_twins_passage(default_dialogue
     assert asked.passages[0].key == twin.passages[0].key, (asked.passages[0].key, twin.passages[0].key)
     assert asked.citations[0].regulation == twin.citations[0].regulation
     assert "Sumber:" in asked.text  # the reply stays in Indonesian
-    assert "Berikut ketentuan" in asked.text or "Menurut" in asked.text
+    # The reply opens with the quote that answers, in the regulation's own (Indonesian) words.
+    assert asked.text.startswith("“") or asked.text.startswith("Menurut"), asked.text[:200]
 
 
 @pytest.mark.parametrize(
@@ -808,6 +809,19 @@ def test_a_regulation_added_to_the_index_is_named_by_its_title_too():
             "mau tanya 2 hal: 1) pemda wajib pakai pdn gak? 2) yg nyelenggarain siapa?",
             ["pemda wajib pakai pdn gak?", "yg nyelenggarain siapa?"],
         ),
+        # Two questions in one sentence, joined by "dan", "trus" or a comma: each side asks on its own.
+        (
+            "siapa pembina arsitektur spbe nasional dan berapa tahun jangka waktunya?",
+            ["siapa pembina arsitektur spbe nasional?", "berapa tahun jangka waktunya?"],
+        ),
+        (
+            "audit keamanan aplikasi umum brp kali setahun, trus audit aplikasi khusus brp tahun sekali?",
+            ["audit keamanan aplikasi umum brp kali setahun?", "audit aplikasi khusus brp tahun sekali?"],
+        ),
+        # A joiner inside one question splits nothing.
+        ("apa tugas dan fungsi tim koordinasi spbe?", []),
+        ("siapa yang menetapkan dan mengevaluasi arsitektur spbe nasional?", []),
+        ("apa sanksinya kalau instansi tidak melapor, dan kapan paling lambat?", []),
     ],
 )
 def test_a_message_that_asks_several_things_is_split_into_its_questions(default_dialogue, message, parts):
@@ -842,3 +856,86 @@ def test_a_message_whose_first_question_is_refused_is_refused(default_dialogue):
         "oos", "min, cuti melahirkan pns itu brp bulan ya? kalo anak ke-3 masih dapet gak?"
     )
     assert answer.refused and not answer.citations
+
+
+LIST = (
+    "(2) Tim Koordinasi SPBE Nasional terdiri atas:\n"
+    "a. ketua, menteri yang menyelenggarakan urusan pemerintahan di bidang aparatur negara;\n"
+    "b. anggota, yang terdiri atas menteri yang menyelenggarakan urusan pemerintahan di bidang komunikasi "
+    "dan informatika, menteri yang menyelenggarakan urusan pemerintahan di bidang perencanaan pembangunan "
+    "nasional;\n"
+    "c. sekretariat yang dipimpin oleh sekretaris kementerian, dijabat oleh pejabat pimpinan tinggi madya;\n"
+    "d. kelompok kerja yang dibentuk oleh ketua sesuai kebutuhan, beranggotakan pejabat terkait;\n"
+    "e. narasumber dari kalangan akademisi dan praktisi di bidang teknologi informasi dan komunikasi."
+)
+
+
+@pytest.mark.parametrize(
+    ("terms", "opening", "included", "left_out"),
+    [
+        # The asked item at the end of a list comes with the line the list hangs from, nothing cut.
+        (
+            {"narasumber", "akademisi"},
+            "(2) Tim Koordinasi",
+            ["e. narasumber dari kalangan akademisi"],
+            ["b. anggota"],
+        ),
+        ({"sekretariat", "sekretaris"}, "(2) Tim Koordinasi", ["c. sekretariat yang dipimpin"], ["a. ketua"]),
+        # Nothing asked matches: the passage from its start, whole lines only.
+        ({"anggaran"}, "(2) Tim Koordinasi", ["a. ketua"], ["e. narasumber"]),
+    ],
+)
+def test_a_quote_window_opens_with_the_lines_that_answer(terms, opening, included, left_out):
+    from bot.core.answer import quote_window
+    from bot.core.text import stem
+
+    window = quote_window(LIST, {stem(t) for t in terms}, 420)
+    assert window.startswith(opening) and len(window) <= 440
+    for text in included:
+        assert text in window
+    for text in left_out:
+        assert text not in window
+    # Every piece is one of the passage's lines, whole: no ayat, item or row is cut in half.
+    lines = LIST.splitlines()
+    assert all(piece in lines for piece in window.split("\n") if piece != "…"), window
+    assert window.endswith("…") == (window.split("\n")[-1] != lines[-1])
+
+
+def test_a_table_window_keeps_its_header_and_the_asked_row():
+    from bot.core.answer import quote_window
+    from bot.core.text import stem
+
+    rows = [f"| {i} | Pemerintah Kabupaten Nama{i} | 2,{i:02d} | Cukup |" for i in range(1, 30)]
+    table = "\n".join(["| No | Instansi | Indeks | Predikat |", "|---|---|---|---|", *rows])
+    window = quote_window(table, {stem("nama27")}, 300)
+    pieces = window.split("\n")
+    assert pieces[:2] == table.splitlines()[:2], window
+    assert rows[26] in pieces and all(p in table.splitlines() or p == "…" for p in pieces)
+
+
+def test_the_answer_comes_first_and_the_rest_of_the_pasal_after(default_dialogue):
+    # Perpres 95/2018 Pasal 40 has six ayat; the one that answers is ayat (3), quoted first.
+    answer = default_dialogue.ask("first", "penjaminan keutuhan dalam keamanan spbe dilakukan lewat apa?")
+    assert not answer.refused, answer.text
+    assert answer.text.startswith("“(3)"), answer.text[:300]
+    assert answer.citations[0].pasal == "40" and answer.citations[0].part == "ayat (3)"
+    head = answer.text[:400]
+    assert "keutuhan" in head and "— Perpres 95/2018 Pasal 40 ayat (3)" in head
+    # The other ayat follow, quoted once each.
+    assert answer.text.count("(3) Penjaminan keutuhan") == 1
+    assert "(1)" in answer.text.split("— Perpres 95/2018 Pasal 40 ayat (3)")[1]
+
+
+def test_a_long_pasal_sits_behind_pasal_lengkap(default_dialogue):
+    # Perpres 82/2023 Pasal 2 runs to some 2,700 characters: the reply quotes the ayat that answers and
+    # points to the whole Pasal, which the /pasal command it names then shows.
+    answer = default_dialogue.ask("long", "aplikasi spbe prioritas minimal punya berapa pengguna?")
+    assert not answer.refused, answer.text
+    assert answer.citations[0].regulation == "Perpres 82/2023" and answer.citations[0].pasal == "2"
+    assert "200.000" in answer.text[:400]
+    command = re.search(r"/pasal Perpres 82/2023 2\b", answer.text)
+    assert command, answer.text
+    whole = default_dialogue.respond("long", command.group(0))
+    assert whole.answer is not None and not whole.answer.refused
+    assert len(whole.text) > len(answer.text.split("Sumber:")[0])
+    assert all(f"({n})" in whole.text for n in range(1, 6))

@@ -129,7 +129,8 @@ def test_extractive_answer_when_only_background_is_verified(corpus_settings):
         label = responder.index.search(question)[0][0].citation.label()
         server.reply(f"Hal ini diatur dalam {label} [1].")
         answer = responder.answer(question)
-    assert "llm_unverified" in answer.notes and answer.text.startswith("Berikut ketentuan yang relevan")
+    # The extractive answer: it opens with the quote that answers, then its citation.
+    assert "llm_unverified" in answer.notes and answer.text.startswith("“") and "\n— " in answer.text
 
 
 def test_eval_runs_in_llm_mode(corpus_settings):

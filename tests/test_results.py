@@ -121,6 +121,20 @@ def test_rank_with_ties_on_a_fixture_table():
     assert "Gama" in lowest.text and "Beta" in lowest.text and "Delta" in lowest.text  # the tie at the cut
 
 
+def test_two_things_asked_of_one_table_are_both_answered():
+    records = [_record("Alfa", 4.0), _record("Beta", 3.5), _record("Delta", 3.0)]
+    answerer = ResultAnswerer(ResultTable(records, []))
+    both = answerer.table.read("provinsi mana yang indeksnya tertinggi dan terendah 2024?")
+    assert both is not None and (both.ask, both.also) == ("top", ("bottom",))
+    text = answerer.answer(both).text
+    assert text.index("tertinggi") < text.index("Alfa") < text.index("terendah") < text.index("Delta")
+    # Rank and change of one instansi, asked together: both are asked.
+    beta = answerer.table.read("peringkat provinsi beta 2024 berapa dan naik berapa?")
+    assert beta is not None and {beta.ask, *beta.also} == {"rank", "change"}
+    # A follow-up that asks one thing asks only that.
+    assert ResultsQuestion.from_topic(both.topic()).also == ("bottom",)
+
+
 def test_a_sentence_whose_number_is_not_in_the_records_is_dropped():
     allowed = frozenset({"2024", "3,58"})
     assert numbers_supported("Indeks 3,58 pada 2024.", allowed)

@@ -99,6 +99,8 @@ class Thresholds:
     max_passages: int = 3
     long_quote: int = 1200
     whole_pasal: int = 1600
+    # The opening quote, the part of the passage that answers: about a phone screen's first lines.
+    opening: int = 420
 
 
 @dataclass
@@ -178,14 +180,23 @@ class Responder:
             return first
         blocks = []
         for number, (part, answer) in enumerate(shown, 1):
-            body = answer.text.split(SOURCES_HEADING)[0]
+            # Each question's own answer, its opening quote; the rest of a Pasal is one button away.
+            body = answer.lead or answer.text.split(SOURCES_HEADING)[0]
             if answer.refused:
                 body = (
                     "Untuk bagian ini saya tidak menemukan ketentuan yang menjawabnya dalam dokumen yang "
                     "saya miliki, jadi saya tidak akan menebak."
                 )
             blocks.append(f"{number}. “{part}”\n{body}")
-        citations = tuple(dict.fromkeys(c for _, a in shown for c in a.citations))
+        said = " ".join(" ".join(blocks).split())
+        citations = tuple(
+            dict.fromkeys(
+                c
+                for _, a in shown
+                for c in a.citations
+                if not c.quote or " ".join(c.quote.split()) in said  # only what the reply quotes
+            )
+        )
         regulations = list(dict.fromkeys(c.regulation for c in citations))
         # The passages of each question in turn: every question's best first.
         ranked = [a.passages for _, a in shown if not a.refused]
@@ -544,7 +555,8 @@ class Responder:
 
     # -- composing from search results -----------------------------------------------------------
     def _compose(self, query: str, passages: list[Passage], named: Sequence[str] = ()) -> Answer:
-        """Quote the best unit (and, when the question names several regulations, the best of each)."""
+        """Quote the best unit (and, when the question names several regulations, the best of each),
+        each opening with the lines that answer and followed by the rest of its Pasal or section."""
         leaders = [passages[0]]
         for regulation in named[1:] if len(named) > 1 else ():
             best = next((p for p in passages if p.citation.regulation == regulation), None)
@@ -552,22 +564,78 @@ class Responder:
                 leaders.append(best)
         terms = {stem(w) for w in content_words(query)}
         parts: list[str] = []
+        openings: list[str] = []
         citations: list[Citation] = []
         for leader in leaders:
-            chosen = self._choose(leader, passages)
-            quotes = [self._excerpt(p, terms) if len(chosen) == 1 else p.text for p in chosen]
-            if not all(quote_is_faithful(q, p) for q, p in zip(quotes, chosen, strict=True)):
+            block = self._quote_block(leader, passages, terms)
+            if block is None:
                 logger.warning("dropping an unfaithful quote from %s", leader.chunk_id)  # never paraphrase
                 continue
-            parts.append(f"“{chr(10).join(quotes)}”\n— {_unit_label(chosen)}")
-            citations += [citation_of(p, q) for p, q in zip(chosen, quotes, strict=True)]
+            parts.append(block[0])
+            openings.append(block[0].split("\n\n")[0])
+            citations += block[1]
         if not citations:
             return refusal(
                 "insufficient", "Maaf, saya tidak menemukan kutipan yang dapat saya pertanggungjawabkan."
             )
         regulations = list(dict.fromkeys(c.regulation for c in citations))
-        text = "Berikut ketentuan yang relevan:\n\n" + "\n\n".join(parts) + self._sources(regulations)
-        return Answer(text, tuple(citations), tuple(passages))
+        text = "\n\n".join(parts)
+        lead = "\n\n".join(openings)
+        return Answer(
+            text + self._sources(regulations),
+            tuple(citations),
+            tuple(passages),
+            lead=lead if lead != text else "",
+        )
+
+    def _quote_block(
+        self, leader: Passage, passages: list[Passage], terms: set[str]
+    ) -> tuple[str, list[Citation]] | None:
+        """The answer first: the leader's lines that hold the asked words, with their citation; then the
+        rest of what `_choose` picks (the Pasal when short, the ayat ranked close, the section's next part),
+        or for a long Pasal a pointer to the whole of it. None when a quote is not the passage's own words."""
+        chosen = self._choose(leader, passages)
+        budget = self.thresholds.opening
+        openings = [(leader, quote_window(leader.text, terms, budget))]
+        # The ayat of the same Pasal sharing most of the question's words opens the reply too, in the room
+        # left: a question often asks two things of one Pasal ("ketuanya siapa dan bertanggung jawab ke
+        # siapa?"), and the search ranks one passage per Pasal.
+        if (leader.citation.pasal or "").isdigit():
+            second = _closest_sibling(leader, self.index.unit(leader), terms)
+            if second is not None:
+                room = max(budget // 2, budget - len(openings[0][1]))
+                openings.append((second, quote_window(second.text, terms, room)))
+        whole = {p.chunk_id for p, q in openings if q == p.text}
+        if len(chosen) == 1 and len(leader.text) > self.thresholds.long_quote:
+            excerpt = self._excerpt(leader, terms)
+            # A long passage alone: its best lines, unless the opening already holds them all.
+            covered = all(piece.strip() in openings[0][1] for piece in excerpt.split("…"))
+            rest = [] if leader.chunk_id in whole or covered else [(leader, excerpt)]
+        else:
+            # An ayat quoted whole in the opening is not quoted again; one cut to a window is, in full.
+            rest = [(p, p.text) for p in chosen if p.chunk_id not in whole]
+        quotes = [*openings, *rest]
+        if not all(quote_is_faithful(q, p) for p, q in quotes):
+            return None
+        text = "\n".join(f"“{q}”\n— {p.citation.label()}" for p, q in openings)
+        if rest:
+            numbered = (leader.citation.pasal or "").isdigit()
+            heading = "Selengkapnya"
+            if leader.chunk_id in whole and numbered:
+                heading = "Ketentuan lain dalam pasal yang sama"
+            body = "\n".join(q for _, q in rest)
+            text += f"\n\n{heading} ({_unit_label(chosen)}):\n“{body}”"
+        unit = self.index.unit(leader)
+        shown = {p.chunk_id for p in chosen}
+        if (leader.citation.pasal or "").isdigit() and any(p.chunk_id not in shown for p in unit):
+            label = replace(leader.citation, part=None).label()
+            command = f"/pasal {leader.citation.regulation} {leader.citation.pasal}"
+            text += f"\n\n(Bunyi lengkap {label}: tombol “Pasal lengkap” atau {command})"
+        # One citation per passage: the leader's carries the opening, which is what the reply relies on.
+        cited: dict[str, Citation] = {}
+        for p, q in quotes:
+            cited.setdefault(p.chunk_id, citation_of(p, q))
+        return text, list(cited.values())
 
     def _choose(self, leader: Passage, passages: list[Passage]) -> list[Passage]:
         """A Pasal whole when short, else its ayat that rank close; a section's chunk and the next one."""
@@ -624,6 +692,74 @@ class Responder:
             link = f" {entry.url}" if entry.url else ""
             lines.append(f"- {entry.title} ({status}).{link}")
         return SOURCES_HEADING + "\n".join(lines)
+
+
+# A line that opens a list item, an ayat or a table row: a quote window keeps such lines whole.
+_LIST_ITEM_RE = re.compile(r"^(?:\(\d{1,2}\)|\d{1,2}[.)]|[a-z][.)]|\|)\s*")
+
+
+def quote_window(text: str, terms: set[str], budget: int) -> str:
+    """The lines of a passage that answer, within about `budget` characters, never cutting a line.
+
+    A passage's lines are its paragraphs, list items and table rows (ingest keeps each on its own line).
+    The window holds the line sharing most of the question's words (stems), the lead-in line a list hangs
+    from ("... meliputi:"), a table's header rows, and neighbouring lines that share words, in the text's
+    order; "…" marks lines left out. A single line longer than the budget is narrowed to its sentences
+    the same way. A short passage is returned whole.
+    """
+    if len(text) <= budget:
+        return text
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) == 1:
+        lines = [s for s in re.split(r"(?<=[.;:])\s+(?=[A-Z(0-9a-z])", text) if s.strip()]
+        if len(lines) == 1:
+            return text
+    scores = [len(terms & {stem(w) for w in re.findall(r"\w+", ln.lower())}) for ln in lines]
+    best = max(range(len(lines)), key=lambda i: (scores[i], -i))
+    keep = {best}
+    # What a list item or table row hangs from: the line opening the passage and a table's header.
+    if lines[best].startswith("|"):
+        keep |= {i for i in range(min(2, best)) if lines[i].startswith("|")}
+    elif best and _LIST_ITEM_RE.match(lines[best]):
+        lead = next((i for i in range(best - 1, -1, -1) if not _LIST_ITEM_RE.match(lines[i])), 0)
+        keep.add(lead)
+    size = sum(len(lines[i]) + 1 for i in keep)
+    # Neighbours next: the ones sharing words first, then the following lines (a list runs on).
+    order = sorted(
+        (i for i in range(len(lines)) if i not in keep),
+        key=lambda i: (-scores[i], abs(i - best), i < best),
+    )
+    for i in order:
+        if size + len(lines[i]) + 1 > budget:
+            if scores[i]:
+                continue
+            break
+        keep.add(i)
+        size += len(lines[i]) + 1
+    picked = sorted(keep)
+    pieces: list[str] = []
+    for position, i in enumerate(picked):
+        if (position and i != picked[position - 1] + 1) or (
+            not position and i and not lines[i].startswith("|")
+        ):
+            pieces.append("…")
+        pieces.append(lines[i])
+    if picked[-1] < len(lines) - 1:
+        pieces.append("…")
+    return "\n".join(pieces)
+
+
+def _closest_sibling(leader: Passage, unit: Sequence[Passage], terms: set[str]) -> Passage | None:
+    """The other ayat of the leader's Pasal that shares most of the question's words (at least two, and
+    as many as half the leader's); None when none does."""
+
+    def shared(p: Passage) -> int:
+        return len(terms & {stem(w) for w in re.findall(r"\w+", p.text.lower())})
+
+    floor = max(2, (shared(leader) + 1) // 2)
+    others = [(shared(p), -i, p) for i, p in enumerate(unit) if p.chunk_id != leader.chunk_id]
+    best = max(others, key=lambda o: o[:2], default=None)
+    return best[2] if best and best[0] >= floor else None
 
 
 def _unit_label(chosen: Sequence[Passage]) -> str:

@@ -19,6 +19,10 @@ class EvalError(Exception):
     """The cases file cannot be read; the message says why."""
 
 
+# Issue 13's measure of "the answer first": the asked facts stand in the reply's first 400 characters.
+FIRST_CHARS = 400
+
+
 def load_cases(path: Path) -> list[dict[str, Any]]:
     """Cases from a YAML file in the eval format."""
     try:
@@ -95,11 +99,11 @@ class Item:
         )
         return good / len(pairs)
 
-    def coverage(self) -> float:
-        """Share of must_include phrases found in the answer."""
+    def coverage(self, within: int | None = None) -> float:
+        """Share of must_include phrases found in the answer (or in its first `within` characters)."""
         if not self.must_include:
             return 1.0
-        answer = _normalise_answer(self.turn["answer"])
+        answer = _normalise_answer(self.turn["answer"][:within])
         return sum(1 for phrase in self.must_include if _normalise_answer(phrase) in answer) / len(
             self.must_include
         )
@@ -192,6 +196,11 @@ def metrics(items: list[Item], *, by_tag: bool = False) -> dict[str, dict[str, f
             row["citation_precision"] = statistics.mean(i.citation_precision() for i in answerable)
             row["must_include"] = statistics.mean(i.coverage() for i in answerable)
             row["false_refusal"] = sum(1 for i in answerable if i.turn["refused"]) / len(answerable)
+            # The answer first: every asked fact within the first 400 characters of the reply.
+            asked = [i for i in answerable if i.must_include]
+            row["facts_first_400"] = (
+                sum(1 for i in asked if i.coverage(FIRST_CHARS) == 1.0) / len(asked) if asked else None
+            )
         if refusals:
             row["refusal_accuracy"] = sum(
                 1 for i in refusals if i.turn["refused"] and not i.turn["citations"]
@@ -204,5 +213,5 @@ def metrics(items: list[Item], *, by_tag: bool = False) -> dict[str, dict[str, f
     return table
 
 
-COLUMNS = ("n", "hit@1", "hit@5", "mrr", "citation_precision", "must_include", "refusal_accuracy",
-           "false_refusal", "p50_ms", "p95_ms")  # fmt: skip
+COLUMNS = ("n", "hit@1", "hit@5", "mrr", "citation_precision", "must_include", "facts_first_400",
+           "refusal_accuracy", "false_refusal", "p50_ms", "p95_ms")  # fmt: skip

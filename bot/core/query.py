@@ -331,6 +331,31 @@ def _asks_something(segment: str, lexicon: Lexicon) -> bool:
     return bool(_named_words(segment, lexicon)) and lexicon.attribute(expand(segment)) is not None
 
 
+def _asks_on_its_own(segment: str, lexicon: Lexicon) -> bool:
+    """A clause that is a whole question: it asks (an attribute or a question word) about two or more
+    words of its own, so "apa tugas" in "apa tugas dan fungsi tim koordinasi?" is not."""
+    words = set(re.findall(r"\w+", expand(segment).lower()))
+    asks = lexicon.attribute(expand(segment)) is not None or bool(words & lexicon.vocabulary.interrogatives)
+    return asks and len(_named_words(segment, lexicon)) >= 2
+
+
+def _joined_questions(sentence: str, lexicon: Lexicon) -> list[str]:
+    """One sentence holding two questions joined by "dan", "trus", a comma... split where both sides
+    are questions on their own (joiners: knowledge/vocabulary/terms.toml [dialogue] part_joiners)."""
+    words = "|".join(re.escape(j) for j in lexicon.vocabulary.part_joiners if j.isalnum())
+    symbols = "".join(re.escape(j) for j in lexicon.vocabulary.part_joiners if not j.isalnum())
+    pattern = "|".join(
+        ([rf"\s*,?\s+(?:{words})(?=\s)"] if words else []) + ([rf"\s*[{symbols}](?=\s)"] if symbols else [])
+    )
+    if not pattern:
+        return [sentence]
+    for m in re.finditer(pattern, sentence, flags=re.I):
+        left, right = sentence[: m.start()].strip(), sentence[m.end() :].strip(" ,")
+        if left and right and _asks_on_its_own(left, lexicon) and _asks_on_its_own(right, lexicon):
+            return [left, *_joined_questions(right, lexicon)]
+    return [sentence]
+
+
 def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
     """The questions of a message that asks two or three things at once, in order, each as (how the
     message put it, what to ask); () for one question.
@@ -349,7 +374,13 @@ def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
         if any(lexicon.frequency(w) >= 3 for w in _named_words(head, lexicon)):
             prefix = head.strip().rstrip(":").strip()
     else:
-        pieces = [p.strip() + "?" for p in re.split(r"\?+", text) if p.strip(" \t\n.,;:!")]
+        pieces = [
+            part
+            for p in re.split(r"\?+", text)
+            if p.strip(" \t\n.,;:!")
+            for part in _joined_questions(p.strip(), lexicon)
+        ]
+        pieces = [p + "?" for p in pieces]
     parts: list[str] = []
     for piece in pieces:
         if parts and not _asks_something(piece, lexicon):

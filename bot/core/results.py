@@ -48,6 +48,7 @@ class ResultsQuestion:
     years: tuple[int, ...] = ()
     n: int = 1
     predikat: str | None = None
+    also: tuple[str, ...] = ()  # more asked of the same instansi or category ("tertinggi dan terendah")
 
     def topic(self) -> Topic:
         """The question as a conversation topic, for a follow-up ("kalau 2023?", "kalau jabar?")."""
@@ -58,6 +59,7 @@ class ResultsQuestion:
             f"n:{self.n}",
             f"predikat:{self.predikat or ''}",
             *(f"year:{y}" for y in self.years),
+            *(f"also:{a}" for a in self.also),
         )
         return Topic(query="", subject=(*subject, *extra), attribute=RESULTS_ATTRIBUTE)
 
@@ -68,7 +70,7 @@ class ResultsQuestion:
         entities = []
         for item in topic.subject:
             name, _, value = item.partition(":")
-            if name in ("ask", "category", "n", "predikat", "year"):
+            if name in ("ask", "category", "n", "predikat", "year", "also"):
                 fields.setdefault(name, []).append(value)
             else:
                 entities.append(Entity(name, value))
@@ -79,6 +81,7 @@ class ResultsQuestion:
             years=tuple(int(y) for y in fields.get("year", [])),
             n=int((fields.get("n") or ["1"])[0]),
             predikat=(fields.get("predikat") or [""])[0] or None,
+            also=tuple(fields.get("also", [])),
         )
 
 
@@ -189,12 +192,15 @@ class ResultTable:
         cue = v.cue("topic").search(flat) is not None
         entities = self.find(text, typos=cue)
         category = next((c for c in v.ask_categories if v.cue(c).search(flat)), None)
-        ask = next((a for a in ("change", "rank", "top", "bottom", "count") if v.cue(a).search(flat)), None)
+        asked = [a for a in _ASKS if v.cue(a).search(flat)]
+        ask = asked[0] if asked else None
         national = v.cue("national").search(flat) is not None
         predikat = next((p for p in v.predikat_order if re.search(rf"\b{re.escape(p)}\b", flat)), None)
         m = self._top_n.search(flat)
         n = int(next(g for g in m.groups() if g)) if m else 1
         own = self._standalone(flat, entities, category, ask, national, cue, years, n, predikat)
+        if own is not None:
+            own = _also(own, asked)
         previous = (
             ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
         )
@@ -222,8 +228,10 @@ class ResultTable:
                 merged = replace(merged, entities=tuple(entities), category=None)
             elif category:
                 merged = replace(merged, entities=(), category=_all(category))
-            if merged.entities and merged.ask in ("top", "bottom", "count"):
-                merged = replace(merged, ask="value")
+            if ask:
+                merged = _also(replace(merged, also=()), asked)
+            if merged.entities and merged.ask in _OF_CATEGORIES:
+                merged = replace(merged, ask="value", also=())
             return merged
         return own
 
@@ -270,6 +278,19 @@ class ResultTable:
         if national and cue and not category and v.cue("value").search(flat):
             return ResultsQuestion("national", (), None, years, n, predikat)
         return None
+
+
+# What may be asked of the results, in the order a question's asks are answered.
+_ASKS = ("change", "rank", "top", "bottom", "count")
+_OF_INSTANSI = ("change", "rank")
+_OF_CATEGORIES = ("top", "bottom", "count")
+
+
+def _also(q: ResultsQuestion, asked: Sequence[str]) -> ResultsQuestion:
+    """The question with the other things asked of the same subject ("peringkat dan kenaikannya",
+    "tertinggi dan terendah"); asks that do not fit the subject are left out."""
+    fitting = _OF_INSTANSI if q.entities else _OF_CATEGORIES if q.category or q.ask in _OF_CATEGORIES else ()
+    return replace(q, also=tuple(a for a in asked if a != q.ask and a in fitting))
 
 
 def _all(category: str | None) -> str | None:
@@ -359,13 +380,14 @@ class ResultAnswerer:
                 got = self.table.by_entity.get(entity, {})
                 if not got:
                     continue
-                if q.ask == "change":
-                    out.extend(self._change(got, q.years))
-                elif q.ask == "rank":
-                    out.extend(self._rank(got[y]) for y in years if y in got)
-                else:
-                    shown = [y for y in (years if q.years else sorted(got, reverse=True)) if y in got]
-                    out.extend(self._value(got[y]) for y in shown)
+                for ask in (q.ask, *q.also):
+                    if ask == "change":
+                        out.extend(self._change(got, q.years))
+                    elif ask == "rank":
+                        out.extend(self._rank(got[y]) for y in years if y in got)
+                    else:
+                        shown = [y for y in (years if q.years else sorted(got, reverse=True)) if y in got]
+                        out.extend(self._value(got[y]) for y in shown)
             if not out:
                 asked = ", ".join(str(y) for y in years)
                 return (
@@ -373,11 +395,13 @@ class ResultAnswerer:
                     f"saya tidak akan menebak. {self.coverage()}"
                 )
             return out
-        if q.ask in ("top", "bottom"):
-            return [self._extreme(q, y) for y in years]
-        if q.ask == "count":
-            return [self._count(q, y) for y in years]
-        return self.coverage()
+        out = []
+        for ask in (q.ask, *q.also):
+            if ask in ("top", "bottom"):
+                out += [self._extreme(replace(q, ask=ask), y) for y in years]
+            elif ask == "count":
+                out += [self._count(q, y) for y in years]
+        return out or self.coverage()
 
     def _value(self, r: ResultRecord) -> Computed:
         figure = f"{decimal(r.index)} (predikat {r.predikat})"
