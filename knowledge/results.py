@@ -100,6 +100,7 @@ class ResultsVocabulary:
     domain_columns: tuple[str, ...]
     region_after: tuple[str, ...]
     average_columns: dict[str, str]
+    average_index_rows: tuple[str, ...]
     categories: tuple[Category, ...]
     predikat_order: tuple[str, ...]
     asks: dict[str, tuple[str, ...]]
@@ -145,6 +146,7 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
             domain_columns=tuple(tables["domain_columns"]),
             region_after=tuple(tables["region_after"]),
             average_columns={k.lower(): v for k, v in tables.get("average_columns", {}).items()},
+            average_index_rows=tuple(r.lower() for r in tables.get("average_index_rows", ())),
             categories=tuple(
                 Category(
                     c["name"],

@@ -14,7 +14,7 @@ from bot.core.results import ResultAnswerer, ResultsQuestion, ResultTable, numbe
 from ingest.load import load_document
 from ingest.normalize import clean_pages
 from ingest.records import extract
-from knowledge.results import ResultRecord
+from knowledge.results import Figure, ResultRecord
 from knowledge.store import Store
 from tests.conftest import CORPUS_FILES, corpus_path
 from tests.test_cli import run_cli
@@ -133,6 +133,32 @@ def test_two_things_asked_of_one_table_are_both_answered():
     assert beta is not None and {beta.ask, *beta.also} == {"rank", "change"}
     # A follow-up that asks one thing asks only that.
     assert ResultsQuestion.from_topic(both.topic()).also == ("bottom",)
+
+
+def _average(group: str, measure: str, value: float) -> Figure:
+    table = "Tabel 8. Nilai Indeks Kematangan SPBE"
+    return Figure("Laporan Evaluasi SPBE 2024", 2024, group, measure, value, table, 51, f"| {measure} |")
+
+
+def test_a_category_average_is_the_report_s_own_figure():
+    figures = [
+        _average("provinsi", "A.1 Kebijakan Tata Kelola", 3.61),
+        _average("provinsi", "SPBE", 3.42),
+        _average("provinsi", "D1. Kebijakan", 3.61),
+        _average("lembaga", "SPBE", 3.82),
+    ]
+    answerer = ResultAnswerer(ResultTable([_record("Alfa", 4.0)], figures))
+    asked = answerer.table.read("rata-rata indeks spbe pemprov 2024 berapa?")
+    assert asked is not None and (asked.ask, asked.category) == ("average", "provinsi")
+    reply = answerer.answer(asked)
+    # The index row first, then the domains; an aspect row is not a domain.
+    assert reply.text.startswith(
+        "Rata-rata indeks SPBE provinsi pada Evaluasi SPBE 2024: 3,42. Per domain: D1."
+    )
+    assert "A.1" not in reply.text and reply.citations[0].section == "Tabel 8. Nilai Indeks Kematangan SPBE"
+    # Several columns of the table stand for "lembaga" (LPNK, LNS, ...): no figure is the category's.
+    lembaga = answerer.table.read("rata-rata indeks lpnk 2024?")
+    assert lembaga is not None and not answerer.answerable(lembaga)
 
 
 def test_a_sentence_whose_number_is_not_in_the_records_is_dropped():

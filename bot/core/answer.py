@@ -144,7 +144,11 @@ class Responder:
             return refusal("empty", "Pesan Anda kosong. " + HINT)
         intent = read_intent(text, self.lexicon)
         refused_whole = intent.injection or (intent.unknown and not intent.known)
-        parts = () if refused_whole else split_parts(text, self.lexicon)
+        # A sentence the results reader understands whole is answered whole: it answers every ask of its
+        # instansi or category ("indeks sulsel 2024 berapa, peringkat berapa?").
+        table = self.index.results
+        whole = (lambda sentence: table.read(sentence) is not None) if table else None
+        parts = () if refused_whole else split_parts(text, self.lexicon, whole=whole)
         if parts:
             return self._several(parts, intent, context)
         return replace(self._decide(text, intent, context), regulations=intent.known)
@@ -180,23 +184,14 @@ class Responder:
             return first
         blocks = []
         for number, (part, answer) in enumerate(shown, 1):
-            # Each question's own answer, its opening quote; the rest of a Pasal is one button away.
-            body = answer.lead or answer.text.split(SOURCES_HEADING)[0]
+            body = answer.text.split(SOURCES_HEADING)[0]
             if answer.refused:
                 body = (
                     "Untuk bagian ini saya tidak menemukan ketentuan yang menjawabnya dalam dokumen yang "
                     "saya miliki, jadi saya tidak akan menebak."
                 )
             blocks.append(f"{number}. “{part}”\n{body}")
-        said = " ".join(" ".join(blocks).split())
-        citations = tuple(
-            dict.fromkeys(
-                c
-                for _, a in shown
-                for c in a.citations
-                if not c.quote or " ".join(c.quote.split()) in said  # only what the reply quotes
-            )
-        )
+        citations = tuple(dict.fromkeys(c for _, a in shown for c in a.citations))
         regulations = list(dict.fromkeys(c.regulation for c in citations))
         # The passages of each question in turn: every question's best first.
         ranked = [a.passages for _, a in shown if not a.refused]
@@ -342,7 +337,10 @@ class Responder:
         question = table.read(text, context.topic, self.lexicon.relative_year(intent.flat))
         if question is None or any(y > self.lexicon.newest_year for y in question.years):
             return None  # after the newest document: the refusal that says what is held
-        answer = ResultAnswerer(table).answer(question, self._statement)
+        answerer = ResultAnswerer(table)
+        if not answerer.answerable(question):
+            return None
+        answer = answerer.answer(question, self._statement)
         passages: list[Passage] = list(answer.passages)
         for citation in answer.citations:
             for passage in self.index.table_passages(
@@ -564,7 +562,6 @@ class Responder:
                 leaders.append(best)
         terms = {stem(w) for w in content_words(query)}
         parts: list[str] = []
-        openings: list[str] = []
         citations: list[Citation] = []
         for leader in leaders:
             block = self._quote_block(leader, passages, terms)
@@ -572,21 +569,13 @@ class Responder:
                 logger.warning("dropping an unfaithful quote from %s", leader.chunk_id)  # never paraphrase
                 continue
             parts.append(block[0])
-            openings.append(block[0].split("\n\n")[0])
             citations += block[1]
         if not citations:
             return refusal(
                 "insufficient", "Maaf, saya tidak menemukan kutipan yang dapat saya pertanggungjawabkan."
             )
         regulations = list(dict.fromkeys(c.regulation for c in citations))
-        text = "\n\n".join(parts)
-        lead = "\n\n".join(openings)
-        return Answer(
-            text + self._sources(regulations),
-            tuple(citations),
-            tuple(passages),
-            lead=lead if lead != text else "",
-        )
+        return Answer("\n\n".join(parts) + self._sources(regulations), tuple(citations), tuple(passages))
 
     def _quote_block(
         self, leader: Passage, passages: list[Passage], terms: set[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.lexicon import Lexicon, RegulationMention
@@ -339,24 +340,29 @@ def _asks_on_its_own(segment: str, lexicon: Lexicon) -> bool:
     return asks and len(_named_words(segment, lexicon)) >= 2
 
 
-def _joined_questions(sentence: str, lexicon: Lexicon) -> list[str]:
+def _joined_questions(
+    sentence: str, lexicon: Lexicon, whole: Callable[[str], bool] | None = None
+) -> list[str]:
     """One sentence holding two questions joined by "dan", "trus", a comma... split where both sides
-    are questions on their own (joiners: knowledge/vocabulary/terms.toml [dialogue] part_joiners)."""
+    are questions on their own (joiners: knowledge/vocabulary/terms.toml [dialogue] part_joiners), unless
+    `whole` says the sentence is answered whole."""
     words = "|".join(re.escape(j) for j in lexicon.vocabulary.part_joiners if j.isalnum())
     symbols = "".join(re.escape(j) for j in lexicon.vocabulary.part_joiners if not j.isalnum())
     pattern = "|".join(
         ([rf"\s*,?\s+(?:{words})(?=\s)"] if words else []) + ([rf"\s*[{symbols}](?=\s)"] if symbols else [])
     )
-    if not pattern:
+    if not pattern or (whole is not None and whole(sentence)):
         return [sentence]
     for m in re.finditer(pattern, sentence, flags=re.I):
         left, right = sentence[: m.start()].strip(), sentence[m.end() :].strip(" ,")
         if left and right and _asks_on_its_own(left, lexicon) and _asks_on_its_own(right, lexicon):
-            return [left, *_joined_questions(right, lexicon)]
+            return [left, *_joined_questions(right, lexicon, whole)]
     return [sentence]
 
 
-def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
+def split_parts(
+    text: str, lexicon: Lexicon, whole: Callable[[str], bool] | None = None
+) -> tuple[tuple[str, str], ...]:
     """The questions of a message that asks two or three things at once, in order, each as (how the
     message put it, what to ask); () for one question.
 
@@ -378,7 +384,7 @@ def split_parts(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
             part
             for p in re.split(r"\?+", text)
             if p.strip(" \t\n.,;:!")
-            for part in _joined_questions(p.strip(), lexicon)
+            for part in _joined_questions(p.strip(), lexicon, whole)
         ]
         pieces = [p + "?" for p in pieces]
     parts: list[str] = []

@@ -153,8 +153,12 @@ class ResultTable:
         choosing among namesakes ("kab. malang" / "kota malang"); one-letter typos when asked to."""
         flat = " ".join(expand(text).replace("/", " / ").split())
         found: list[Entity] = []
-        for m in self._pattern.finditer(flat):
-            found.extend(self._narrow(self.names[m.group(0)], flat[: m.start()]))
+        # The text as written too: chat expansion turns an acronym into words ("kominfo" -> "komunikasi
+        # dan informatika") that no name is.
+        raw = " ".join(text.lower().replace("/", " / ").split())
+        for written in dict.fromkeys((flat, raw)):
+            for m in self._pattern.finditer(written):
+                found.extend(self._narrow(self.names[m.group(0)], written[: m.start()]))
         if not found and typos:
             # A word of the documents or of Indonesian ("batas", "sekarang") is not a misspelt name.
             known = (self.corpus_words, dictionary_words())
@@ -262,13 +266,17 @@ class ResultTable:
         # An instansi with a figure asked of it ("indeks kalbar", "kemenkeu naik?") or a regional government
         # with a year; "evaluasi spbe" alone does not ask for a figure ("nomor helpdesk ... kemenpanrb").
         valued = v.cue("value").search(flat) is not None or ask is not None
-        if entities and ((cue and valued) or (years and all(e.category in v.prefixes for e in entities))):
-            if ask in ("count", "top", "bottom"):
+        # A year and a figure asked name a result even without "indeks" ("kominfo 2023 nilainya brp?").
+        dated = bool(years) and (valued or all(e.category in v.prefixes for e in entities))
+        if entities and ((cue and valued) or dated):
+            if ask in _OF_CATEGORIES:
                 ask = None  # "berapa nilai kalbar", "kalbar tertinggi?": the instansi's own figure
             return ResultsQuestion(ask or "value", tuple(entities), None, years, n, predikat)
         if not cue and not ask:
             return None
-        if ask in ("top", "bottom", "rank", "count") and (category or (ask == "count" and predikat)):
+        if ask in ("top", "bottom", "rank", "count", "average") and (
+            category or (ask == "count" and predikat)
+        ):
             return ResultsQuestion(ask, (), _all(category), years, n, predikat)
         if ask in ("top", "bottom") and national:  # "paling tinggi se-nasional": over every instansi
             return ResultsQuestion(ask, (), None, years, n, predikat)
@@ -281,9 +289,9 @@ class ResultTable:
 
 
 # What may be asked of the results, in the order a question's asks are answered.
-_ASKS = ("change", "rank", "top", "bottom", "count")
+_ASKS = ("change", "rank", "top", "bottom", "count", "average")
 _OF_INSTANSI = ("change", "rank")
-_OF_CATEGORIES = ("top", "bottom", "count")
+_OF_CATEGORIES = ("top", "bottom", "count", "average")
 
 
 def _also(q: ResultsQuestion, asked: Sequence[str]) -> ResultsQuestion:
@@ -291,6 +299,10 @@ def _also(q: ResultsQuestion, asked: Sequence[str]) -> ResultsQuestion:
     "tertinggi dan terendah"); asks that do not fit the subject are left out."""
     fitting = _OF_INSTANSI if q.entities else _OF_CATEGORIES if q.category or q.ask in _OF_CATEGORIES else ()
     return replace(q, also=tuple(a for a in asked if a != q.ask and a in fitting))
+
+
+# A domain row of a table of averages ("D1. Kebijakan", "D.2 Tata Kelola"), not an aspect ("A.1 ...").
+_DOMAIN_RE = re.compile(r"^D\.?\s?\d")
 
 
 def _all(category: str | None) -> str | None:
@@ -401,6 +413,8 @@ class ResultAnswerer:
                 out += [self._extreme(replace(q, ask=ask), y) for y in years]
             elif ask == "count":
                 out += [self._count(q, y) for y in years]
+            elif ask == "average":
+                out += [c for y in years if (c := self._average(q, y)) is not None]
         return out or self.coverage()
 
     def _value(self, r: ResultRecord) -> Computed:
@@ -486,6 +500,34 @@ class ResultAnswerer:
         sentence += f". Sebaran predikatnya: {spread}."
         stated = tuple(sorted(set(totals.values()))) if len(sizes) > 1 else (len(rows),)
         return Computed(sentence, tables, frozenset(allowed), show_rows=False, totals=stated)
+
+    def answerable(self, q: ResultsQuestion) -> bool:
+        """False for an average no table of averages states: the report's prose may, so retrieval tries."""
+        if q.ask != "average" or q.also:
+            return True
+        years = self._years(q.years)[0] or list(self.table.years[-1:])
+        return any(self._average(q, y) is not None for y in years)
+
+    def _average(self, q: ResultsQuestion, year: int) -> Computed | None:
+        """A category's average as the report's table of averages states it (never computed here: the
+        report's own figure is the one to quote). None when no table states it, or when several of the
+        table's columns stand for the category (LPNK, LNS, ... are all "lembaga")."""
+        columns = [c for c, category in self.v.average_columns.items() if category == q.category]
+        figures = [f for f in self.table.figures if f.year == year and f.group == q.category]
+        head = next((f for f in figures if f.measure.lower() in self.v.average_index_rows), None)
+        if len(columns) != 1 or head is None:
+            return None
+        rest = sorted((f for f in figures if f is not head), key=lambda f: _squash(f.measure))
+        label = self._category_label(q.category)
+        sentence = (
+            f"Rata-rata indeks {head.measure} {label} pada Evaluasi SPBE {year}: {decimal(head.value)}."
+        )
+        domains = [f for f in rest if _DOMAIN_RE.match(f.measure)]
+        if domains:
+            sentence += " Per domain: " + "; ".join(f"{f.measure} {decimal(f.value)}" for f in domains) + "."
+        allowed = _allowed(year, head.value, *(f.value for f in domains))
+        allowed |= {n for f in (head, *domains) for n in re.findall(r"\d+", f.measure)}
+        return Computed(sentence, (head, *domains), frozenset(allowed), show_rows=False)
 
     def _national(self, q: ResultsQuestion) -> list[Computed] | str:
         years = q.years or ((self.table.figure_years[-1],) if self.table.figure_years else ())
