@@ -229,3 +229,23 @@ def test_results_follow_the_index_and_inspect_shows_them(settings):
     (settings.documents_dir / CORPUS_FILES[REPORTS[2024]]).unlink()
     assert run_cli(settings, "ingest").returncode == 0
     assert Store.open(settings).results() == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("indeks spbe badan gizi nasional 2024 berapa?", "badan gizi nasional"),
+        ("nilai spbe kabupaten antah berantah 2023?", "kabupaten antah berantah"),
+        # A category, a group or the nation is not an instansi missing from the tables.
+        ("indeks spbe kementerian 2024 berapa?", None),
+        ("indeks spbe pemerintah daerah 2024 berapa?", None),
+        ("indeks spbe pemerintah indonesia 2024 berapa?", None),
+        ("kabupaten mana yang indeks spbe-nya terendah 2024?", None),
+    ],
+)
+def test_an_instansi_no_table_holds_is_refused_by_name(table, question, missing):
+    asked = table.read(question)
+    assert (asked.missing if asked else "") == (missing or "")
+    if missing:
+        reply = ResultAnswerer(table).answer(asked)
+        assert reply.refused and not reply.citations and f"“{missing}”" in reply.text

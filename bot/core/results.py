@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
 
 from bot.core.models import Answer, Passage, Topic
-from bot.core.text import content_words, dictionary_words, expand, stem
+from bot.core.text import STOPWORDS, content_words, dictionary_words, expand, stem
 from knowledge.results import Figure, ResultRecord, ResultsVocabulary, load_results_vocabulary, words_pattern
 from knowledge.schema import Citation
 
@@ -49,6 +49,7 @@ class ResultsQuestion:
     n: int = 1
     predikat: str | None = None
     also: tuple[str, ...] = ()  # more asked of the same instansi or category ("tertinggi dan terendah")
+    missing: str = ""  # an instansi the question names that no table holds ("badan gizi nasional")
 
     def topic(self) -> Topic:
         """The question as a conversation topic, for a follow-up ("kalau 2023?", "kalau jabar?")."""
@@ -239,6 +240,27 @@ class ResultTable:
             return merged
         return own
 
+    def _unknown_instansi(self, flat: str) -> str:
+        """The name of an instansi a question writes out ("badan gizi nasional") when it is none of the
+        tables' (the caller found no instansi): a kind of instansi and at least one word of a name after it
+        that is not a results, category, group or question word; "" otherwise."""
+        v = self.vocabulary
+        kinds = words_pattern(list(v.instansi_kinds))
+        known = set(v.not_names) | {w for ws in v.ask_categories.values() for w in ws}
+        for m in kinds.finditer(flat):
+            name: list[str] = []
+            for word in re.findall(r"[a-z]+|\d+|\S", flat[m.end() :]):
+                plain = word not in STOPWORDS and word not in known and word.isalpha()
+                # "nasional" may be part of a name ("badan gizi nasional"); other results words end it.
+                asks = (a for a in v.asks if a != "national")
+                if not plain or any(v.cue(a).fullmatch(word) for a in asks) or self._predikat.fullmatch(word):
+                    break
+                name.append(word)
+            # "pemerintah indonesia" is the nation, not an instansi.
+            if any(not v.cue("national").fullmatch(word) for word in name):
+                return f"{m.group(0)} {' '.join(name)}"
+        return ""
+
     def _only_results_words(self, flat: str, extra: int = 0) -> bool:
         """Whether a message says nothing but instansi, years and results words ("kalau jabar 2023?"):
         a follow-up of a results answer, not a new question about the regulations ("apa tugas bssn?")."""
@@ -274,6 +296,9 @@ class ResultTable:
             return ResultsQuestion(ask or "value", tuple(entities), None, years, n, predikat)
         if not cue and not ask:
             return None
+        missing = "" if entities else self._unknown_instansi(flat)
+        if missing and cue and valued and ask not in _OF_CATEGORIES:
+            return ResultsQuestion("value", (), None, years, n, predikat, missing=missing)
         if ask in ("top", "bottom", "rank", "count", "average") and (
             category or (ask == "count" and predikat)
         ):
@@ -378,6 +403,11 @@ class ResultAnswerer:
         """The computed answers to a question, or a refusal text."""
         if q.ask == "national":
             return self._national(q)
+        if q.missing:
+            return (
+                f"Saya tidak menemukan “{q.missing}” dalam tabel hasil evaluasi yang saya miliki, jadi saya "
+                f"tidak akan menebak nilainya. {self.coverage()}"
+            )
         held, missing = self._years(q.years)
         if missing and not held:
             asked = ", ".join(str(y) for y in missing)
