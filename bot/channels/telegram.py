@@ -40,7 +40,7 @@ from bot.channels.host import (
     press,
 )
 from bot.core.dialogue import PASAL_USAGE, Dialogue, pasal_command, sources_text, welcome
-from bot.core.limits import RateLimit
+from bot.core.limits import Limiter, RateLimit
 from bot.core.models import Answer
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class TelegramChannel:
         dialogue: Dialogue,
         answer_log: AnswerLog,
         admin: Admin | None = None,
-        limit: RateLimit | None = None,
+        limit: Limiter | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.log = answer_log
