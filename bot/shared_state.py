@@ -111,8 +111,11 @@ class RedisRateLimit:
 class _Failover:
     """Calls Redis while it answers; on a Redis error warns once and uses the in-process fallback."""
 
-    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, what: str, retry_after_s: float = RETRY_AFTER_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._what = what
+        self._retry_after_s = retry_after_s
         self._clock = clock
         self._down_since: float | None = None
         self._lock = threading.Lock()
@@ -121,7 +124,7 @@ class _Failover:
         """The shared call's result, or the local one while Redis is down (retried every RETRY_AFTER_S)."""
         with self._lock:
             down = self._down_since
-        if down is not None and self._clock() - down < RETRY_AFTER_S:
+        if down is not None and self._clock() - down < self._retry_after_s:
             return local()
         try:
             result = shared()
@@ -151,10 +154,12 @@ class _Failover:
 class SharedConversations:
     """Conversations in Redis, or in this process while Redis cannot be reached."""
 
-    def __init__(self, shared: ConversationStore, fallback: ConversationStore) -> None:
+    def __init__(
+        self, shared: ConversationStore, fallback: ConversationStore, *, retry_after_s: float = RETRY_AFTER_S
+    ) -> None:
         self.shared = shared
         self.fallback = fallback
-        self._failover = _Failover("conversation memory")
+        self._failover = _Failover("conversation memory", retry_after_s)
 
     def turns(self, chat_id: str) -> list[TurnRecord]:
         """A conversation's remembered turns, oldest first."""
@@ -184,10 +189,10 @@ class SharedConversations:
 class SharedRateLimit:
     """The rate limit in Redis, or in this process while Redis cannot be reached."""
 
-    def __init__(self, shared: Limiter, fallback: Limiter) -> None:
+    def __init__(self, shared: Limiter, fallback: Limiter, *, retry_after_s: float = RETRY_AFTER_S) -> None:
         self.shared = shared
         self.fallback = fallback
-        self._failover = _Failover("rate limits")
+        self._failover = _Failover("rate limits", retry_after_s)
 
     def allow(self, user: str) -> bool:
         """Count one question for a user; False when the user is over the limit."""
