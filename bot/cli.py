@@ -507,10 +507,14 @@ def report(
 
 
 def _store_ready(settings: Settings) -> bool:
-    try:
-        return bool(Store.open(settings).active_name)
-    except StoreError:
+    """Whether the index holds documents; False only when there is none yet (chat then ingests first).
+
+    A store that exists but cannot be used (read-only, corrupt, server unreachable) is an error here, not
+    a reason to ingest into it.
+    """
+    if not settings.chroma_host and not (settings.store_dir / "chroma.sqlite3").exists():
         return False
+    return bool(Store.open(settings).active_name)
 
 
 @app.command("eval")

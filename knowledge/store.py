@@ -30,7 +30,10 @@ class StoreError(Exception):
     """The store is missing, unreadable or built with another model; the message is for users."""
 
 
-MAINTENANCE = "Mohon maaf, basis pengetahuan sedang pemeliharaan. Silakan coba lagi beberapa saat lagi."
+MAINTENANCE = (
+    "Mohon maaf, basis pengetahuan sedang pemeliharaan. "
+    "Silakan ajukan kembali pertanyaan Anda beberapa saat lagi."
+)
 
 
 class StoreUnavailable(StoreError):
@@ -50,10 +53,20 @@ class StoreUnavailable(StoreError):
 
 
 def _unreachable(exc: BaseException) -> bool:
-    """A transport failure talking to a Chroma server (refused, reset, timed out), not a bad request."""
+    """A transport failure talking to a Chroma server (refused, reset, timed out), not a bad request.
+
+    The chain is searched: chromadb's HttpClient wraps a refused connection at start in a ValueError.
+    """
     import httpx
 
-    return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, httpx.TransportError | ConnectionError | TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _read_only(path: Path) -> bool:
