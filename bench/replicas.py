@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import resource
@@ -35,14 +36,16 @@ sys.path.insert(0, str(ROOT))
 
 from load_common import QUESTIONS, cpu_s, percentile  # noqa: E402
 
+from bot.channels.formatting import from_whatsapp  # noqa: E402
 from bot.channels.host import FAILED  # noqa: E402
 from bot.testing.servers import ChromaServer, RedisServer, free_port  # noqa: E402
 from bot.testing.whatsapp_server import FakeWhatsApp  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 from knowledge.store import MAINTENANCE, Store  # noqa: E402
 
+Answered = tuple[float | None, str]  # (seconds to the reply or None when none came, the reply's text)
 USERS = 8  # concurrent users, each waiting for an answer before the next question
-MESSAGES = 12  # per user and setting
+DURATION_S = 40.0  # of questions per setting (a user's last question started before it ends is answered)
 READY_TIMEOUT_S = 300.0
 ANSWER_TIMEOUT_S = 120.0
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -141,7 +144,8 @@ async def run_setting(replicas: int, env: dict[str, str], work: Path, servers: d
             replicas_before = sum(process_cpu_s(pid) for _, pid in started)
             self_before = cpu_s(resource.RUSAGE_SELF)
             began = time.monotonic()
-            results = await asyncio.gather(*(user(fake, urls, n) for n in range(USERS)))
+            until = began + DURATION_S
+            results = await asyncio.gather(*(user(fake, urls, n, until) for n in range(USERS)))
             elapsed = time.monotonic() - began
             replicas_cpu = sum(process_cpu_s(pid) for _, pid in started) - replicas_before
             servers_cpu = {name: process_cpu_s(pid) - cpu_before[name] for name, pid in servers.items()}
@@ -154,7 +158,7 @@ async def run_setting(replicas: int, env: dict[str, str], work: Path, servers: d
     return {
         "replicas": replicas,
         "users": USERS,
-        "messages": USERS * MESSAGES,
+        "messages": sum(len(r) for r in results),
         "answered": len(latencies),
         "failed": failed,
         "seconds": round(elapsed, 1),
@@ -171,11 +175,13 @@ async def run_setting(replicas: int, env: dict[str, str], work: Path, servers: d
     }
 
 
-async def user(fake: FakeWhatsApp, urls: list[str], number: int) -> list[tuple[float | None, str]]:
-    """One user's questions in turn, each to the next replica; (latency or None, reply text) each."""
+async def user(fake: FakeWhatsApp, urls: list[str], number: int, until: float) -> list[Answered]:
+    """One user's questions in turn, each to the next replica, until the deadline."""
     phone = f"62899{number:08d}"
-    out: list[tuple[float | None, str]] = []
-    for n in range(MESSAGES):
+    out: list[Answered] = []
+    for n in itertools.count():
+        if time.monotonic() >= until:
+            return out
         asked = time.monotonic()
         question = QUESTIONS[(number + n) % len(QUESTIONS)]
         delivery = await fake.send_text(phone, question, url=urls[n % len(urls)])
@@ -183,17 +189,17 @@ async def user(fake: FakeWhatsApp, urls: list[str], number: int) -> list[tuple[f
         if reply is None:
             out.append((None, ""))
         else:
-            out.append((reply["received_at"] - asked, reply["text"]))
+            out.append((reply["received_at"] - asked, from_whatsapp(reply["text"])))
     return out
 
 
 def pointer_cost_ms(settings: Settings, reads: int = 200) -> float:
-    """Milliseconds per read of the active pointer: what a replica pays per check for a re-index."""
+    """Milliseconds per read of the active collection's name: what a replica pays per re-index check."""
     store = Store.open(settings)
-    store.pointer()
+    assert store.active_name
     started = time.perf_counter()
     for _ in range(reads):
-        store.pointer()
+        assert store.active_name
     return round(1000 * (time.perf_counter() - started) / reads, 3)
 
 

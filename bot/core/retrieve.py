@@ -298,13 +298,15 @@ class KnowledgeIndex:
         now = time.monotonic()
         if not force and now - watch.checked < watch.interval_s:
             return self
-        pointer = self.store.pointer()
+        # The name alone (one metadata read, no manifest to parse) is the check; a change reads it all.
+        active = self.store.active_name
         watch.checked = now
-        if pointer.name == self.collection:
+        if active == self.collection:
             return self
         if not watch.loading.acquire(blocking=force):
             return self
         try:
+            pointer = self.store.pointer()
             latest = watch.latest
             if latest is not None and latest.collection == pointer.name:
                 return latest  # another thread loaded it while this snapshot was still in use
