@@ -6,14 +6,18 @@ every time. Redis down is in test_state.py.)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.answer_log import AnswerLog
 from bot.channels.host import ChatHost
+from bot.channels.telegram import TelegramChannel
 from bot.testing.servers import ChromaServer
+from bot.testing.telegram_server import polling
 from bot.wiring import build_dialogue, make_ingestor
 from knowledge.settings import Settings
 from knowledge.store import MAINTENANCE
@@ -55,7 +59,8 @@ def spbe_bot(
     )
 
 
-def test_chroma_server_stopped_mid_conversation_then_back_without_a_restart(tmp_path, caplog):
+async def test_chroma_server_stopped_mid_conversation_then_back_without_a_restart(tmp_path, caplog):
+    """WhatsApp and the console share ChatHost/Dialogue.respond; Telegram asks Dialogue.question: both."""
     server = ChromaServer(tmp_path / "chroma").start()
     try:
         docs = write_documents(tmp_path / "docs", version=1)
@@ -65,29 +70,39 @@ def test_chroma_server_stopped_mid_conversation_then_back_without_a_restart(tmp_
         )  # fmt: skip
         make_ingestor(settings).run([docs], rebuild=True)
         dialogue = build_dialogue(settings)
-        host = ChatHost(dialogue, _log(tmp_path))
+        host = ChatHost(dialogue, _log(tmp_path, "host"))
         expected = build_dialogue(settings)
         expected.handle("c", QUESTION)
         follow_up = expected.handle("c", FOLLOW_UP)
-        assert host.message("c", QUESTION).answer is not None
+        telegram_log = _log(tmp_path, "telegram")
+        async with polling(TelegramChannel(build_dialogue(settings), telegram_log), telegram_log) as fake:
+            assert (await asyncio.to_thread(host.message, "c", QUESTION)).answer is not None
+            fake.message(7, QUESTION)
+            await fake.wait_sent(7, 1, timeout=60)
 
-        server.stop()
-        with caplog.at_level(logging.WARNING):
-            down = [host.message("c", FOLLOW_UP), host.message("c", FOLLOW_UP)]
-        assert [r.text for r in down] == [MAINTENANCE, MAINTENANCE]
-        assert all(r.answer is None and not r.buttons for r in down)
-        assert "Anda" in MAINTENANCE and "pemeliharaan" in MAINTENANCE
-        unreachable = [r for r in caplog.records if "tidak dapat dihubungi" in r.getMessage()]
-        assert len(unreachable) == 1  # once per outage, not per message
-        status = spbe_bot(settings, "status")
-        assert status.returncode != 0 and "tidak dapat dihubungi" in status.stderr
-        assert f"{server.host}:{server.port}" in status.stderr and "Traceback" not in status.stderr
+            await asyncio.to_thread(server.stop)
+            with caplog.at_level(logging.WARNING):
+                down = [await asyncio.to_thread(host.message, "c", FOLLOW_UP) for _ in range(2)]
+                fake.message(7, FOLLOW_UP)
+                telegram_down = (await fake.wait_sent(7, 2, timeout=60))[-1]
+            assert [r.text for r in down] == [MAINTENANCE, MAINTENANCE]
+            assert all(r.answer is None and not r.buttons for r in down)
+            assert "Anda" in MAINTENANCE and "pemeliharaan" in MAINTENANCE
+            assert telegram_down["text"] == MAINTENANCE and not telegram_down.get("reply_markup")
+            unreachable = [r for r in caplog.records if "tidak dapat dihubungi" in r.getMessage()]
+            assert len(unreachable) == 2  # once per outage and engine (two here), not once per message
+            status = await asyncio.to_thread(spbe_bot, settings, "status")
+            assert status.returncode != 0 and "tidak dapat dihubungi" in status.stderr
+            assert f"{server.host}:{server.port}" in status.stderr and "Traceback" not in status.stderr
 
-        server.start()  # the same port and data: the server is back
-        back = host.message("c", FOLLOW_UP)
-        # Answered again, in the conversation: the question before the outage is still its context.
-        assert back.answer is not None and back.text == follow_up
-        assert spbe_bot(settings, "status").returncode == 0
+            await asyncio.to_thread(server.start)  # the same port and data: the server is back
+            back = await asyncio.to_thread(host.message, "c", FOLLOW_UP)
+            # Answered again, in the conversation: the question before the outage is still its context.
+            assert back.answer is not None and back.text == follow_up
+            fake.message(7, FOLLOW_UP)
+            telegram_back = (await fake.wait_sent(7, 3, timeout=60))[-1]
+            assert "pemeliharaan" not in telegram_back["text"] and telegram_back.get("reply_markup")
+            assert (await asyncio.to_thread(spbe_bot, settings, "status")).returncode == 0
     finally:
         server.stop()
 
@@ -119,7 +134,5 @@ def test_missing_store_is_a_clear_error_at_start_of_a_channel(tmp_path):
     assert "Traceback" not in result.stderr and not Path(settings.store_dir).exists()
 
 
-def _log(tmp_path: Path):
-    from bot.answer_log import AnswerLog
-
-    return AnswerLog(tmp_path / "answers.sqlite3", salt="uji")
+def _log(tmp_path: Path, name: str) -> AnswerLog:
+    return AnswerLog(tmp_path / f"answers-{name}.sqlite3", salt="uji")

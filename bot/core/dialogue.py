@@ -95,25 +95,23 @@ class Dialogue:
         """Text in, text out: commands (/start, /help, /reset, /sumber, /pasal) and questions."""
         return self.respond(chat_id, text).text
 
-    def respond(self, chat_id: str, text: str) -> Reply:
-        """A message in its conversation: commands get their text, questions their answer.
-
-        While the Chroma server cannot be reached, a question gets the maintenance notice (and is not
-        remembered); the next one after the server is back is answered again.
-        """
+    def question(self, chat_id: str, text: str) -> Reply:
+        """A question in its conversation: its answer, or while the Chroma server cannot be reached the
+        maintenance notice (not remembered); the first question after the server is back is answered."""
         try:
-            reply = self._respond(chat_id, text)
+            answer = self.ask(chat_id, text)
         except StoreUnavailable as exc:
             if not self._store_down:  # once per outage, not once per message
                 logger.warning("%s", exc.detail())
             self._store_down = True
             return Reply(str(exc))
-        if self._store_down and reply.answer is not None:
+        if self._store_down:
             logger.warning("knowledge base reachable again")
             self._store_down = False
-        return reply
+        return Reply(answer.text, answer)
 
-    def _respond(self, chat_id: str, text: str) -> Reply:
+    def respond(self, chat_id: str, text: str) -> Reply:
+        """A message in its conversation: commands get their text, questions their answer."""
         stripped = (text or "").strip()
         command, _, rest = stripped.partition(" ")
         command = command.lower().split("@")[0]
@@ -128,12 +126,10 @@ class Dialogue:
             question = pasal_command(rest)
             if question is None:
                 return Reply(PASAL_USAGE)
-            answer = self.ask(chat_id, question)
-            return Reply(answer.text, answer)
+            return self.question(chat_id, question)
         if command.startswith("/"):
             return Reply("Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan.")
-        answer = self.ask(chat_id, stripped)
-        return Reply(answer.text, answer)
+        return self.question(chat_id, stripped)
 
 
 _JENIS_WORDS = (
