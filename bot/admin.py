@@ -12,7 +12,7 @@ from bot.core.dialogue import Dialogue
 from bot.wiring import make_ingestor
 from ingest.pipeline import IngestReport, Progress
 from knowledge.settings import Settings
-from knowledge.store import Store
+from knowledge.store import Store, StoreError
 
 _STATUS = {
     "ingested": "dimuat",
@@ -43,9 +43,12 @@ class Admin:
         return self._reindexing.locked()
 
     def status_text(self) -> str:
-        """Store, model, documents, uptime and answers served."""
-        store = Store.open(self.settings)
-        records = [r for r in store.manifest() if r.chunks]
+        """Store, model, documents, uptime and answers served (or why the store cannot be read now)."""
+        try:
+            store = Store.open(self.settings)
+            records = [r for r in store.manifest() if r.chunks]
+        except StoreError as exc:
+            return f"Indeks tidak dapat dibaca: {exc}"
         hours, rest = divmod(int(time.time() - self.started), 3600)
         lines = [
             f"Indeks: {store.location}",
@@ -72,7 +75,7 @@ class Admin:
             )
         finally:
             self._reindexing.release()
-        self.dialogue.responder.index.refresh(force=True)
+        self.dialogue.responder.current_index(force=True)  # this replica at once; the others within seconds
         return report
 
 

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS answers (
     cited TEXT NOT NULL,
     refused INTEGER NOT NULL,
     latency_ms REAL NOT NULL,
-    feedback INTEGER
+    feedback INTEGER,
+    collection TEXT
 );
 """
 
@@ -39,7 +40,12 @@ class AnswerLog:
         # the last rows, never the database.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Another process writing the same file (replicas on one host) holds the lock for a moment: wait.
+        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(answers)")}
+        if "collection" not in columns:  # a log written before answers named their index version
+            self._db.execute("ALTER TABLE answers ADD COLUMN collection TEXT")
         self._lock = threading.Lock()
         self._salt = (salt or self._stored_salt(path)).encode()
 
@@ -61,8 +67,8 @@ class AnswerLog:
         cited = json.dumps([c.label() for c in answer.citations], ensure_ascii=False)
         with self._lock, self._db:
             cursor = self._db.execute(
-                "INSERT INTO answers (ts, chat, channel, question, cited, refused, latency_ms) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO answers (ts, chat, channel, question, cited, refused, latency_ms, collection) "
+                "VALUES (?,?,?,?,?,?,?,?)",
                 (
                     time.time(),
                     self.chat_hash(chat_id),
@@ -71,6 +77,7 @@ class AnswerLog:
                     cited,
                     int(answer.refused),
                     answer.latency_ms,
+                    answer.collection,
                 ),
             )
         return int(cursor.lastrowid or 0)

@@ -351,8 +351,7 @@ def telegram(
     from bot.admin import Admin
     from bot.answer_log import AnswerLog
     from bot.channels.telegram import TelegramChannel
-    from bot.core.limits import RateLimit
-    from bot.wiring import build_dialogue
+    from bot.wiring import build_dialogue, build_state
 
     settings = _settings(ctx)
     if not settings.telegram_token:
@@ -370,12 +369,11 @@ def telegram(
     except NetworkError as exc:
         raise UserError(f"Server Bot API tidak dapat dihubungi ({type(exc).__name__}).") from exc
     # The model and index load before the first update is taken, so the first user does not wait.
-    dialogue = build_dialogue(settings)
+    memory, limit = build_state(settings)
+    dialogue = build_dialogue(settings, memory)
     salt = settings.log_salt.get_secret_value() if settings.log_salt else None
     answer_log = AnswerLog(settings.answer_log_path, salt)
-    channel = TelegramChannel(
-        dialogue, answer_log, Admin(settings, dialogue, answer_log), RateLimit(settings.user_rate_limit)
-    )
+    channel = TelegramChannel(dialogue, answer_log, Admin(settings, dialogue, answer_log), limit)
     application = channel.build(token, settings.telegram_base_url)
     updates = ["message", "edited_message", "callback_query"]
     if webhook and settings.telegram_webhook_url and settings.telegram_webhook_secret:
@@ -405,8 +403,7 @@ def whatsapp(ctx: typer.Context) -> None:
     from bot.admin import Admin
     from bot.answer_log import AnswerLog
     from bot.channels.whatsapp import GraphConfig, WhatsAppChannel, run
-    from bot.core.limits import RateLimit
-    from bot.wiring import build_dialogue
+    from bot.wiring import build_dialogue, build_state
 
     settings = _settings(ctx)
     required = {
@@ -428,14 +425,15 @@ def whatsapp(ctx: typer.Context) -> None:
     # pywa logs whole updates and requests (phone numbers) at DEBUG: never below WARNING here.
     logging.getLogger("pywa").setLevel(max(logging.WARNING, logging.getLogger().level))
     # The model and index load before the server listens, so the first user does not wait.
-    dialogue = build_dialogue(settings)
+    memory, limit = build_state(settings)
+    dialogue = build_dialogue(settings, memory)
     salt = settings.log_salt.get_secret_value() if settings.log_salt else None
     answer_log = AnswerLog(settings.answer_log_path, salt)
     channel = WhatsAppChannel(
         dialogue,
         answer_log,
         Admin(settings, dialogue, answer_log),
-        RateLimit(settings.user_rate_limit),
+        limit,
         admin_numbers=settings.whatsapp_admin_numbers,
     )
 
@@ -509,10 +507,14 @@ def report(
 
 
 def _store_ready(settings: Settings) -> bool:
-    try:
-        return bool(Store.open(settings).active_name)
-    except StoreError:
+    """Whether the index holds documents; False only when there is none yet (chat then ingests first).
+
+    A store that exists but cannot be used (read-only, corrupt, server unreachable) is an error here, not
+    a reason to ingest into it.
+    """
+    if not settings.chroma_host and not (settings.store_dir / "chroma.sqlite3").exists():
         return False
+    return bool(Store.open(settings).active_name)
 
 
 @app.command("eval")

@@ -6,8 +6,10 @@ import logging
 
 from bot.core.answer import DENSE_FLOORS, Responder, Thresholds
 from bot.core.dialogue import Dialogue
+from bot.core.limits import Limiter, RateLimit
 from bot.core.rank import DEFAULT_RANKER, Ranker
 from bot.core.retrieve import CrossEncoderReranker, KnowledgeIndex
+from bot.core.state import ConversationStore, InProcessConversations
 from ingest.pipeline import Ingestor, Progress
 from knowledge.catalog import load_catalog
 from knowledge.embedders import ModelEmbeddings, make_embedder
@@ -41,6 +43,7 @@ def build_responder(settings: Settings) -> Responder:
         reranker=reranker,
         ranker=load_ranker(settings),
         cache_dir=settings.store_dir / "cache",
+        refresh_interval_s=settings.index_check_s,
     )
     catalog = load_catalog(settings.catalog_path)
     thresholds = Thresholds(min_dense=DENSE_FLOORS.get(embedder.model_id, 0.0))
@@ -78,6 +81,29 @@ def make_ingestor(
     )
 
 
-def build_dialogue(settings: Settings) -> Dialogue:
-    """The dialogue engine every channel talks to."""
-    return Dialogue(build_responder(settings), max_turns=settings.memory_turns, max_chats=settings.max_chats)
+def build_state(settings: Settings) -> tuple[ConversationStore, Limiter]:
+    """Conversation memory and the per-user rate limit: in Redis when SPBE_REDIS_URL is set, else here."""
+    if settings.redis_url is None:
+        return (
+            InProcessConversations(settings.memory_turns, settings.max_chats),
+            RateLimit(settings.user_rate_limit),
+        )
+    from bot.shared_state import shared_state
+
+    return shared_state(
+        settings.redis_url.get_secret_value(),
+        max_turns=settings.memory_turns,
+        max_chats=settings.max_chats,
+        ttl_s=settings.memory_ttl_s,
+        per_minute=settings.user_rate_limit,
+    )
+
+
+def build_dialogue(settings: Settings, memory: ConversationStore | None = None) -> Dialogue:
+    """The dialogue engine every channel talks to (memory: from build_state; default in-process)."""
+    return Dialogue(
+        build_responder(settings),
+        max_turns=settings.memory_turns,
+        max_chats=settings.max_chats,
+        memory=memory,
+    )

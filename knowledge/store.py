@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import stat
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,55 @@ RESULTS_SUFFIX = "-results"
 
 class StoreError(Exception):
     """The store is missing, unreadable or built with another model; the message is for users."""
+
+
+MAINTENANCE = (
+    "Mohon maaf, basis pengetahuan sedang pemeliharaan. "
+    "Silakan ajukan kembali pertanyaan Anda beberapa saat lagi."
+)
+
+
+class StoreUnavailable(StoreError):
+    """The Chroma server cannot be reached now (stopped, restarting); it may come back by itself."""
+
+    def __init__(self, location: str, cause: BaseException) -> None:
+        super().__init__(MAINTENANCE)
+        self.location = location
+        self.cause = cause
+
+    def detail(self) -> str:
+        """For operators (CLI, logs): where, and what the client said."""
+        return (
+            f"Server Chroma di {self.location} tidak dapat dihubungi ({type(self.cause).__name__}); "
+            "basis pengetahuan sedang pemeliharaan atau servernya belum berjalan."
+        )
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A transport failure talking to a Chroma server (refused, reset, timed out), not a bad request.
+
+    The chain is searched: chromadb's HttpClient wraps a refused connection at start in a ValueError.
+    """
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, httpx.TransportError | ConnectionError | TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _read_only(path: Path) -> bool:
+    """A store folder the bot may not write: no permission, a read-only mount, or no write bits at all.
+
+    Root passes os.access on a chmod-ed folder, so the mode bits are checked too: an operator who took
+    the write bits away meant it, and Chroma's SQLite would fail on its first write, mid-answer.
+    """
+    mode = path.stat().st_mode
+    return not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
 @dataclass(frozen=True)
@@ -53,6 +105,15 @@ class SourceRecord:
 
 
 @dataclass(frozen=True)
+class ActivePointer:
+    """What readers use now: the active collection's name, embedding model and source manifest."""
+
+    name: str | None
+    embedding_model: str | None
+    manifest: tuple[SourceRecord, ...] = ()
+
+
+@dataclass(frozen=True)
 class StoredRecord:
     """One chunk as stored: id, text, metadata and (when asked for) its embedding."""
 
@@ -69,10 +130,22 @@ class StoredRecord:
 class Store:
     """Chunk collections in Chroma; readers always see one complete, active collection."""
 
-    def __init__(self, client: Any, location: str) -> None:
+    def __init__(self, client: Any, location: str, *, remote: bool = False) -> None:
         self._client = client
         self.location = location
-        self._meta = client.get_or_create_collection(META_COLLECTION, embedding_function=None)
+        self.remote = remote  # a Chroma server: it can stop and come back while the bot runs
+        with self._reachable():
+            self._meta = client.get_or_create_collection(META_COLLECTION, embedding_function=None)
+
+    @contextlib.contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """Turn a lost connection to the Chroma server into StoreUnavailable (its message is for users)."""
+        try:
+            yield
+        except Exception as exc:
+            if self.remote and _unreachable(exc):
+                raise StoreUnavailable(self.location, exc) from exc
+            raise
 
     # -- opening ---------------------------------------------------------------------------------
     @classmethod
@@ -82,32 +155,50 @@ class Store:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        location = str(settings.store_dir)
         try:
             if settings.chroma_host:
+                location = f"http://{settings.chroma_host}:{settings.chroma_port}"
                 client = chromadb.HttpClient(
                     host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
                 )
-                location = f"http://{settings.chroma_host}:{settings.chroma_port}"
-            else:
-                path = settings.store_dir
-                if not create and not (path / "chroma.sqlite3").exists():
-                    raise StoreError(
-                        f"Indeks belum ada di {path}. Jalankan `spbe-bot ingest` terlebih dahulu."
-                    )
-                path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-                location = str(Path(path).resolve())
-            return cls(client, location)
+                return cls(client, location, remote=True)
+            path = settings.store_dir
+            if not create and not (path / "chroma.sqlite3").exists():
+                raise StoreError(f"Indeks belum ada di {path}. Jalankan `spbe-bot ingest` terlebih dahulu.")
+            path.mkdir(parents=True, exist_ok=True)
+            if _read_only(path):
+                raise StoreError(
+                    f"Folder indeks {path} hanya-baca. Chroma perlu menulis ke foldernya; berikan izin "
+                    "tulis atau arahkan SPBE_STORE_DIR ke folder yang dapat ditulis."
+                )
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            return cls(client, str(Path(path).resolve()))
+        except StoreUnavailable as exc:
+            raise StoreError(exc.detail()) from exc
         except StoreError:
             raise
         except Exception as exc:
+            if settings.chroma_host and _unreachable(exc):
+                raise StoreError(StoreUnavailable(location, exc).detail()) from exc
             raise StoreError(f"Indeks tidak dapat dibuka ({type(exc).__name__}: {exc}).") from exc
 
     # -- the active pointer ----------------------------------------------------------------------
     def _meta_info(self) -> dict[str, Any]:
         # Read it fresh: another process, or another client in this one, may have switched collections.
-        self._meta = self._client.get_collection(META_COLLECTION, embedding_function=None)
+        with self._reachable():
+            self._meta = self._client.get_collection(META_COLLECTION, embedding_function=None)
         return dict(self._meta.metadata or {})
+
+    def pointer(self) -> ActivePointer:
+        """The active collection, its model and manifest, from one read (they always belong together)."""
+        info = self._meta_info()
+        raw = info.get("manifest")
+        return ActivePointer(
+            name=info.get("active"),
+            embedding_model=info.get("embedding_model"),
+            manifest=tuple(SourceRecord.from_dict(r) for r in json.loads(raw)) if raw else (),
+        )
 
     @property
     def embedding_model(self) -> str | None:
@@ -124,9 +215,9 @@ class Store:
         raw = self._meta_info().get("manifest")
         return [SourceRecord.from_dict(r) for r in json.loads(raw)] if raw else []
 
-    def check_model(self, model_id: str) -> None:
-        """Refuse to mix embedding models in one store."""
-        stored = self.embedding_model
+    def check_model(self, model_id: str, stored: str | None = None) -> None:
+        """Refuse to mix embedding models in one store (stored: the model already read with the pointer)."""
+        stored = stored or self.embedding_model
         if stored and stored != model_id:
             raise StoreError(
                 f"Indeks di {self.location} dibuat dengan model embedding '{stored}', sedangkan "
@@ -138,7 +229,8 @@ class Store:
         name = name or self.active_name
         if not name:
             raise StoreError("Indeks masih kosong. Jalankan `spbe-bot ingest` terlebih dahulu.")
-        return self._client.get_collection(name, embedding_function=None)
+        with self._reachable():
+            return self._client.get_collection(name, embedding_function=None)
 
     # -- building --------------------------------------------------------------------------------
     def new_collection(self) -> str:
@@ -215,9 +307,12 @@ class Store:
         name = (collection or self.active_name or "") + RESULTS_SUFFIX
         try:
             target = self._client.get_collection(name, embedding_function=None)
-        except Exception:  # built before results were kept, or no report in it
+        except Exception as exc:  # built before results were kept, or no report in it
+            if self.remote and _unreachable(exc):
+                raise StoreUnavailable(self.location, exc) from exc
             return [], []
-        got = target.get(where=where, include=["metadatas"])
+        with self._reachable():
+            got = target.get(where=where, include=["metadatas"])
         records: list[ResultRecord] = []
         figures: list[Figure] = []
         for meta in got["metadatas"]:
@@ -235,7 +330,9 @@ class Store:
     ) -> list[StoredRecord]:
         """Stored chunks matching a metadata filter, in document order."""
         include = ["documents", "metadatas", *(["embeddings"] if embeddings else [])]
-        got = self._collection(collection).get(where=where, include=include)
+        target = self._collection(collection)
+        with self._reachable():
+            got = target.get(where=where, include=include)
         vectors = got.get("embeddings")
         out = [
             StoredRecord(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -143,3 +145,39 @@ def default_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     report = make_ingestor(settings).run([corpus_path(name) for name in CORPUS_FILES.values()])
     assert not report.failed
     return settings
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis: the one CI started (SPBE_TEST_REDIS_URL), else a redis-server for this session.
+
+    No redis-server installed is a failure that says how to install it, not a skip.
+    """
+    from bot.testing.servers import ServerError, running_redis
+
+    if os.environ.get("SPBE_TEST_REDIS_URL"):
+        yield os.environ["SPBE_TEST_REDIS_URL"]
+        return
+    try:
+        with running_redis() as server:
+            yield server.url
+    except ServerError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """(host, port) of a real Chroma server: CI's (SPBE_TEST_CHROMA_HOST/PORT), else one for this session.
+
+    Tests sharing it ingest with rebuild=True, so each one's collection holds its own documents only.
+    """
+    from bot.testing.servers import ServerError, running_chroma
+
+    if os.environ.get("SPBE_TEST_CHROMA_HOST"):
+        yield os.environ["SPBE_TEST_CHROMA_HOST"], int(os.environ.get("SPBE_TEST_CHROMA_PORT", "8000"))
+        return
+    try:
+        with running_chroma(tmp_path_factory.mktemp("chroma-server") / "data") as server:
+            yield server.host, server.port
+    except ServerError as exc:
+        pytest.fail(str(exc))

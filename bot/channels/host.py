@@ -9,8 +9,9 @@ from threadpoolctl import threadpool_limits
 from bot.admin import Admin, summary_text
 from bot.answer_log import AnswerLog
 from bot.core.dialogue import Dialogue
-from bot.core.limits import RateLimit
+from bot.core.limits import Limiter, RateLimit
 from bot.core.models import Answer
+from knowledge.store import StoreUnavailable
 
 EMPTY = "Pesan Anda kosong. Silakan ketik pertanyaan tentang SPBE."
 FAILED = "Maaf, terjadi kesalahan saat memproses pesan Anda. Silakan coba lagi sebentar lagi."
@@ -81,7 +82,7 @@ class ChatHost:
         *,
         channel: str = "core",
         admin: Admin | None = None,
-        limit: RateLimit | None = None,
+        limit: Limiter | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.log = log
@@ -107,7 +108,10 @@ class ChatHost:
 
     def press(self, chat: str, data: str) -> HostReply:
         """A button press; the acknowledgement and any message, as one reply."""
-        note, reply = press(self.dialogue, self.log, data)
+        try:
+            note, reply = press(self.dialogue, self.log, data)
+        except StoreUnavailable as exc:  # "Pasal lengkap" while the Chroma server is away
+            return HostReply(str(exc))
         if reply is None:
             return HostReply(note or "")
         return HostReply("\n".join(filter(None, (note, reply.text))), reply.answer)

@@ -39,8 +39,8 @@ from bot.channels.host import (
     one_openmp_thread,
     press,
 )
-from bot.core.dialogue import PASAL_USAGE, Dialogue, pasal_command, sources_text, welcome
-from bot.core.limits import RateLimit
+from bot.core.dialogue import PASAL_USAGE, Dialogue, Reply, pasal_command, sources_text, welcome
+from bot.core.limits import Limiter, RateLimit
 from bot.core.models import Answer
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class TelegramChannel:
         dialogue: Dialogue,
         answer_log: AnswerLog,
         admin: Admin | None = None,
-        limit: RateLimit | None = None,
+        limit: Limiter | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.log = answer_log
@@ -246,14 +246,16 @@ class TelegramChannel:
         except TelegramError:  # the indicator is a courtesy; the answer must not wait on it or fail with it
             logger.debug("typing action not sent", exc_info=True)
         # Retrieval is CPU work: keep it off the event loop so other chats are served meanwhile.
-        answer, answer_id = await asyncio.get_running_loop().run_in_executor(
+        reply, answer_id = await asyncio.get_running_loop().run_in_executor(
             self._workers, self._ask_and_log, chat, text
         )
-        await self._send(message, answer.text, keyboard=_keyboard(answer_id, answer))
+        keyboard = _keyboard(answer_id, reply.answer) if reply.answer is not None else None
+        await self._send(message, reply.text, keyboard=keyboard)
 
-    def _ask_and_log(self, chat: str, text: str) -> tuple[Answer, int]:
-        answer = self.dialogue.ask(chat, text)
-        return answer, self.log.record(chat, CHANNEL, text, answer)
+    def _ask_and_log(self, chat: str, text: str) -> tuple[Reply, int]:
+        reply = self.dialogue.question(chat, text)  # the maintenance notice has no answer to log
+        answer_id = self.log.record(chat, CHANNEL, text, reply.answer) if reply.answer is not None else 0
+        return reply, answer_id
 
     async def _send(
         self, message: Message | None, text: str, keyboard: InlineKeyboardMarkup | None = None

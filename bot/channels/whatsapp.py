@@ -44,7 +44,7 @@ from bot.channels.host import (
 )
 from bot.channels.whatsapp_webhook import WEBHOOK_PATH, WebhookReceiver, webhook_process
 from bot.core.dialogue import Dialogue
-from bot.core.limits import RateLimit
+from bot.core.limits import Limiter, RateLimit
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class WhatsAppChannel:
         dialogue: Dialogue,
         answer_log: AnswerLog,
         admin: Admin | None = None,
-        limit: RateLimit | None = None,
+        limit: Limiter | None = None,
         *,
         admin_numbers: Sequence[str] = (),
         retry_delays: Sequence[float] = (1.0, 2.0, 4.0),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import time
@@ -114,13 +115,15 @@ class Responder:
     list_boost: float = 1.3  # hand prior on enumerating passages for "apa saja" questions ("hand" feature)
     # Called with every search and its ranking (the ranker's trainer collects features through it).
     on_search: Callable[[SearchRequest, Ranking], None] | None = None
-    _lexicon: tuple[str | None, Lexicon] | None = field(default=None, init=False, repr=False)
+    # Per index version (collection): one dict shared by the pinned copies of this responder.
+    _lexicons: dict[str | None, Lexicon] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def lexicon(self) -> Lexicon:
         """What the bot recognises for the index as loaded now (rebuilt after a re-index)."""
         collection = self.index.collection
-        if self._lexicon is None or self._lexicon[0] != collection:
+        lexicon = self._lexicons.get(collection)
+        if lexicon is None:
             lexicon = Lexicon.build(
                 self.index.regulations,
                 titles=self.index.titles,
@@ -128,18 +131,39 @@ class Responder:
                 document_frequency=self.index.document_frequency(),
                 documents=len(self.index.passages),
             )
-            self._lexicon = (collection, lexicon)
-        return self._lexicon[1]
+            # The previous version's lexicon goes (answers in flight keep theirs): bounded at one or two.
+            for stale in [c for c in self._lexicons if c != collection]:
+                self._lexicons.pop(stale, None)
+            self._lexicons[collection] = lexicon
+        return lexicon
+
+    def current_index(self, *, force: bool = False) -> KnowledgeIndex:
+        """The index to answer from, reloaded first when a re-index switched the store's collection."""
+        index = self.index.refreshed(force=force)
+        self.index = index  # one reference swap: answers in flight keep the snapshot they started with
+        return index
+
+    def pinned(self, *, force: bool = False) -> Responder:
+        """This responder bound to the current index snapshot, for one answer.
+
+        Every lookup of one answer (search, Pasal, definitions, results) then reads the same version of
+        the knowledge, even if a re-index swaps the index midway. A shallow copy: the parts are shared.
+        """
+        pinned = copy.copy(self)
+        pinned.index = self.current_index(force=force)
+        return pinned
 
     def answer(self, text: str, context: Context | None = None) -> Answer:
-        """Answer a question (with the dialogue's context), timing it."""
+        """Answer a question (with the dialogue's context), timing it; StoreUnavailable: server down."""
         started = time.perf_counter()
-        answer = self._answer(text.strip(), context or Context())
-        return replace(answer, latency_ms=(time.perf_counter() - started) * 1000)
+        pinned = self.pinned()
+        answer = pinned._answer(text.strip(), context or Context())
+        return replace(
+            answer, latency_ms=(time.perf_counter() - started) * 1000, collection=pinned.index.collection
+        )
 
     # -- the decision ----------------------------------------------------------------------------
     def _answer(self, text: str, context: Context) -> Answer:
-        self.index.refresh()
         if not text:
             return refusal("empty", "Pesan Anda kosong. " + HINT)
         intent = read_intent(text, self.lexicon)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
-import threading
-from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from bot.core.answer import GREETING, HINT, Context, Responder
 from bot.core.models import Answer, unit_key
+from bot.core.state import ConversationStore, InProcessConversations, TurnRecord
+from knowledge.store import StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 PASAL_USAGE = "Tulis: /pasal REGULASI NOMOR, misalnya /pasal perpres95 40."
@@ -22,79 +25,90 @@ class Reply:
     answer: Answer | None = None
 
 
-@dataclass(frozen=True)
-class Turn:
-    """One exchange, as much of it as follow-ups need."""
-
-    question: str
-    answer: Answer
-
-
 @dataclass
 class Dialogue:
-    """The dialogue engine: remembers the last few turns per chat, bounded per chat and in total."""
+    """The dialogue engine: remembers the last few turns per chat, bounded per chat and in total.
+
+    The memory is in this process by default; give it a shared one (Redis) so that replicas answer a
+    follow-up whichever of them the question before it reached.
+    """
 
     responder: Responder
     max_turns: int = 4
     max_chats: int = 10_000
-    _memory: OrderedDict[str, deque[Turn]] = field(default_factory=OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    memory: ConversationStore | None = None
+    _store_down: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.memory is None:
+            self.memory = InProcessConversations(self.max_turns, self.max_chats)
+
+    @property
+    def _memory(self) -> ConversationStore:
+        assert self.memory is not None  # set in __post_init__
+        return self.memory
 
     def reset(self, chat_id: str) -> None:
         """Forget one conversation."""
-        with self._lock:
-            self._memory.pop(chat_id, None)
+        self._memory.reset(chat_id)
 
     def chats(self) -> int:
         """How many conversations are remembered."""
-        return len(self._memory)
+        return self._memory.chats()
 
     def context(self, chat_id: str) -> Context:
         """What earlier turns tell the next question."""
-        with self._lock:
-            turns = list(self._memory.get(chat_id, ()))
+        turns = self._memory.turns(chat_id)
         if not turns:
             return Context()
         regulations: list[str] = []
         for turn in reversed(turns):
-            regulations += [*turn.answer.regulations, *(c.regulation for c in turn.answer.citations)]
-        last = next((t.answer for t in reversed(turns) if t.answer.citations), None)
+            regulations += [*turn.regulations, *(c.regulation for c in turn.citations)]
+        last = next((t for t in reversed(turns) if t.citations), None)
         last_pasal = last.first_pasal() if last else None
-        topic = next((t.answer.topic for t in reversed(turns) if t.answer.topic), None)
+        topic = next((t.topic for t in reversed(turns) if t.topic), None)
         return Context(
             topic=topic,
             last_units=tuple(dict.fromkeys(unit_key(c) for c in last.citations)) if last else (),
-            questions=tuple(t.answer.query or t.question for t in turns),
+            questions=tuple(t.query or t.question for t in turns),
             regulations=tuple(dict.fromkeys(regulations)),
             last_pasal=last_pasal,
             # What the conversation has already quoted, over the last two answers: a chain's third question
             # asks for something new, not the first answer again.
-            last_quoted=tuple(
-                dict.fromkeys((*unit_key(c), c.part) for t in turns[-2:] for c in t.answer.citations)
-            ),
+            last_quoted=tuple(dict.fromkeys((*unit_key(c), c.part) for t in turns[-2:] for c in t.citations)),
         )
 
     def ask(self, chat_id: str, text: str) -> Answer:
-        """Answer a message in its conversation and remember the turn."""
+        """Answer a message in its conversation and remember the turn (StoreUnavailable: server down)."""
         text = (text or "").strip()
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
         answer = self.responder.answer(text, self.context(chat_id))
-        with self._lock:
-            turns = self._memory.pop(chat_id, None) or deque(maxlen=self.max_turns)
-            turns.append(Turn(text, answer))
-            self._memory[chat_id] = turns
-            while len(self._memory) > self.max_chats:
-                self._memory.popitem(last=False)
+        self._memory.append(chat_id, TurnRecord.of(text, answer))
         return answer
 
     def full_pasal(self, regulation: str, number: int) -> Answer | None:
         """The whole text of one Pasal (the "Pasal lengkap" button), outside the conversation."""
-        return self.responder.pasal(regulation, number)
+        return self.responder.pinned().pasal(regulation, number)
 
     def handle(self, chat_id: str, text: str) -> str:
         """Text in, text out: commands (/start, /help, /reset, /sumber, /pasal) and questions."""
         return self.respond(chat_id, text).text
+
+    def question(self, chat_id: str, text: str) -> Reply:
+        """A question in its conversation: its answer, or while the Chroma server cannot be reached the
+        maintenance notice (not remembered); the first question after the server is back is answered."""
+        try:
+            answer = self.ask(chat_id, text)
+        except StoreUnavailable as exc:
+            if not self._store_down:  # once per outage, not once per message
+                logger.warning("%s", exc.detail())
+            self._store_down = True
+            return Reply(str(exc))
+        if self._store_down:
+            logger.warning("knowledge base reachable again")
+            self._store_down = False
+        return Reply(answer.text, answer)
 
     def respond(self, chat_id: str, text: str) -> Reply:
         """A message in its conversation: commands get their text, questions their answer."""
@@ -112,12 +126,10 @@ class Dialogue:
             question = pasal_command(rest)
             if question is None:
                 return Reply(PASAL_USAGE)
-            answer = self.ask(chat_id, question)
-            return Reply(answer.text, answer)
+            return self.question(chat_id, question)
         if command.startswith("/"):
             return Reply("Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan.")
-        answer = self.ask(chat_id, stripped)
-        return Reply(answer.text, answer)
+        return self.question(chat_id, stripped)
 
 
 _JENIS_WORDS = (

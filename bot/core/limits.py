@@ -1,4 +1,4 @@
-"""Per-user rate limit: a sliding one-minute window, bounded in memory."""
+"""Per-user rate limit: a sliding one-minute window, bounded in memory (or shared: bot/shared_state.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    """Counts questions per user and says when one is over the limit."""
+
+    def allow(self, user: str) -> bool:
+        """Count one question for a user; False when the user is over the limit."""
 
 
 class RateLimit:

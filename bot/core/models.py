@@ -66,6 +66,7 @@ class Answer:
     query: str = ""  # what was searched: a follow-up carries the topic of the turns before it
     regulations: tuple[str, ...] = ()  # regulations the question named (for the next turn's context)
     topic: Topic | None = None  # what the next turn's follow-up leans on
+    collection: str | None = None  # the store collection (index version) every passage came from
 
     def first_pasal(self) -> tuple[str, int] | None:
         """(regulation, Pasal number) of the first citation, when it cites a Pasal."""

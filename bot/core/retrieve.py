@@ -37,7 +37,7 @@ from bot.core.text import (
 )
 from knowledge.embedders import ModelEmbeddings
 from knowledge.schema import Citation
-from knowledge.store import Store
+from knowledge.store import ActivePointer, Store, StoreUnavailable
 from knowledge.vocabulary import Attribute
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,16 @@ class CrossEncoderReranker:
         return [replace(p, score=float(s)) for p, s in ranked]
 
 
+@dataclass
+class _Watch:
+    """What the successive snapshots of one index share: the last pointer check and one loader."""
+
+    interval_s: float
+    checked: float = field(default_factory=time.monotonic)
+    loading: threading.Lock = field(default_factory=threading.Lock)
+    latest: KnowledgeIndex | None = None
+
+
 def _term_key(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(expand(text)) if len(w) > 1)
 
@@ -134,6 +144,9 @@ class KnowledgeIndex:
         guidance_weight: float = 0.9,
         bm25_params: tuple[float, float] = (3.0, 0.75),
         cache_dir: Path | None = None,
+        refresh_interval_s: float = 2.0,
+        pointer: ActivePointer | None = None,
+        _watch: _Watch | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -148,20 +161,27 @@ class KnowledgeIndex:
         self.guidance_weight = guidance_weight
         self.bm25_params = bm25_params
         self.cache_dir = cache_dir  # stems and the BM25 index, so a restart does not recompute them
-        self._lock = threading.Lock()
-        self.refresh_interval_s = 2.0
-        self._checked = time.monotonic()
+        self._watch = _watch or _Watch(refresh_interval_s)
         self.collection: str | None = None
-        self._load()
+        self._load(pointer)
+
+    @property
+    def refresh_interval_s(self) -> float:
+        """Seconds between two reads of the store's active pointer (0: before every question)."""
+        return self._watch.interval_s
 
     # -- loading ---------------------------------------------------------------------------------
-    def _load(self) -> None:
-        self.store.check_model(self.embedder.model_id)
-        collection = self.store.active_name
+    def _load(self, pointer: ActivePointer | None = None) -> None:
+        """Fill this object from one collection: the pointer's, or the one active now."""
+        # One read of the pointer names the collection, its model and its titles together: a switch by
+        # another process between two reads cannot pair one collection's chunks with another's name.
+        pointer = pointer or self.store.pointer()
+        self.store.check_model(self.embedder.model_id, pointer.embedding_model)
+        collection = pointer.name
         # The vectors are read from Chroma once; scoring ~2,000 of them in numpy (~0.1 ms) is far cheaper
         # than a Chroma query per question (~4 ms), and the answers are identical (exact cosine).
-        records = self.store.records(embeddings=True)
-        titles = {r.regulation: r.title for r in self.store.manifest() if r.chunks}
+        records = self.store.records(embeddings=True, collection=collection)
+        titles = {r.regulation: r.title for r in pointer.manifest if r.chunks}
         matrix = np.asarray([r.embedding for r in records], dtype=np.float32).reshape(len(records), -1)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = matrix / np.where(norms == 0, 1.0, norms)
@@ -198,35 +218,33 @@ class KnowledgeIndex:
                     w for w in words_ if len(w) > 1 and w not in STOPWORDS and frequency.get(w, 0) <= common
                 )
                 headings.append((p.index, frozenset(specific)))
-        with self._lock:
-            self._word_df: dict[str, int] | None = frequency
-            self._unit_texts: dict[tuple[str, str], str] = {}
-            self._passage_stems: dict[int, frozenset[str]] = {}
-            self._heading_stem_cache: dict[int, frozenset[str]] = {}
-            self._phrase_cache: dict[int, frozenset[str]] = {}
-            self._holding: dict[tuple[str, int], bool] = {}
-            self._unit_holding: dict[tuple[str, tuple[str, str]], bool] = {}
-            self._sentences: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
-            self._headings = headings
-            self.collection = collection
-            self.passages = passages
-            self._by_id = {p.chunk_id: p.index for p in passages}
-            self._vectors = matrix
-            self._bm25 = bm25
-            self._by_pasal = dict(by_pasal)
-            self._by_unit = dict(by_unit)
-            self._definitions = definitions
-            self._defining = frozenset(index for _, index in definitions)
-            # Only articles: in a Lampiran or a report lists are everywhere and say nothing about the answer.
-            self._enumerating = frozenset(
-                p.index
-                for p in passages
-                if (p.citation.pasal or "").isdigit() and _ENUMERATION_RE.search(p.text)
-            )
-            self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
-            self.results = results
-            self.titles = titles
-            self._guidance = frozenset(self.regulations) - {r for r, pasal in by_pasal if pasal.isdigit()}
+        # A new object is filled here and published whole by refreshed(): no lock needed.
+        self._word_df: dict[str, int] | None = frequency
+        self._unit_texts: dict[tuple[str, str], str] = {}
+        self._passage_stems: dict[int, frozenset[str]] = {}
+        self._heading_stem_cache: dict[int, frozenset[str]] = {}
+        self._phrase_cache: dict[int, frozenset[str]] = {}
+        self._holding: dict[tuple[str, int], bool] = {}
+        self._unit_holding: dict[tuple[str, tuple[str, str]], bool] = {}
+        self._sentences: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
+        self._headings = headings
+        self.collection = collection
+        self.passages = passages
+        self._by_id = {p.chunk_id: p.index for p in passages}
+        self._vectors = matrix
+        self._bm25 = bm25
+        self._by_pasal = dict(by_pasal)
+        self._by_unit = dict(by_unit)
+        self._definitions = definitions
+        self._defining = frozenset(index for _, index in definitions)
+        # Only articles: in a Lampiran or a report lists are everywhere and say nothing about the answer.
+        self._enumerating = frozenset(
+            p.index for p in passages if (p.citation.pasal or "").isdigit() and _ENUMERATION_RE.search(p.text)
+        )
+        self.regulations = tuple(dict.fromkeys(p.citation.regulation for p in passages))
+        self.results = results
+        self.titles = titles
+        self._guidance = frozenset(self.regulations) - {r for r, pasal in by_pasal if pasal.isdigit()}
         logger.info("index loaded: %s passages from %s", len(passages), collection)
 
     def _lexical_index(self, collection: str | None, passages: list[Passage]) -> bm25s.BM25:
@@ -268,19 +286,65 @@ class KnowledgeIndex:
                 if stale != folder:
                     shutil.rmtree(stale, ignore_errors=True)
 
-    def refresh(self, *, force: bool = False) -> bool:
-        """Reload when an ingest switched the active collection; True when it did.
+    def refreshed(self, *, force: bool = False) -> KnowledgeIndex:
+        """This index, or a complete new one when the store's active collection changed.
 
-        The check reads the store, so answers look at most every few seconds; re-index calls force it.
+        The pointer is read at most every refresh_interval_s (force: now). The new index is built whole
+        before it is returned, so a caller swaps one reference and a search in flight keeps the snapshot
+        it started with. While one thread loads, the others keep answering from this one. Raises
+        StoreUnavailable when the Chroma server cannot be reached.
         """
+        watch = self._watch
         now = time.monotonic()
-        if not force and now - self._checked < self.refresh_interval_s:
-            return False
-        self._checked = now
-        if self.store.active_name != self.collection:
-            self._load()
-            return True
-        return False
+        if not force and now - watch.checked < watch.interval_s:
+            return self
+        # The name alone (one metadata read, no manifest to parse) is the check; a change reads it all.
+        active = self.store.active_name
+        watch.checked = now
+        if active == self.collection:
+            return self
+        if not watch.loading.acquire(blocking=force):
+            return self
+        try:
+            pointer = self.store.pointer()
+            latest = watch.latest
+            if latest is not None and latest.collection == pointer.name:
+                return latest  # another thread loaded it while this snapshot was still in use
+            try:
+                fresh = self._successor(pointer)
+            except StoreUnavailable:
+                raise
+            except Exception:
+                # A second switch may have deleted the collection being read: keep this snapshot, and
+                # look again at the next question.
+                logger.warning("index not reloaded from %s; still answering from %s", pointer.name,
+                               self.collection, exc_info=True)  # fmt: skip
+                watch.checked = 0.0
+                return self
+            watch.latest = fresh
+            return fresh
+        finally:
+            watch.loading.release()
+
+    def _successor(self, pointer: ActivePointer) -> KnowledgeIndex:
+        """A new index like this one over the pointer's collection, sharing the watch."""
+        return KnowledgeIndex(
+            self.store,
+            self.embedder,
+            core_regulation=self.core_regulation,
+            reranker=self.reranker,
+            ranker=self.ranker,
+            rrf_k=self.rrf_k,
+            dense_weight=self.dense_weight,
+            heading_weight=self.heading_weight,
+            sibling_weights=self.sibling_weights,
+            single_pasal_bonus=self.single_pasal_bonus,
+            guidance_weight=self.guidance_weight,
+            bm25_params=self.bm25_params,
+            cache_dir=self.cache_dir,
+            pointer=pointer,
+            _watch=self._watch,
+        )
 
     # -- exact lookups ---------------------------------------------------------------------------
     def table_passages(self, regulation: str, table: str, row: str = "") -> list[Passage]:

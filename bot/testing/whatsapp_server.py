@@ -231,26 +231,33 @@ class FakeWhatsApp:
         return "sha256=" + hmac.new(self.app_secret.encode(), body, hashlib.sha256).hexdigest()
 
     async def deliver(
-        self, payload: dict[str, Any] | bytes, *, signature: str | None = "valid", retries: int = 0
+        self,
+        payload: dict[str, Any] | bytes,
+        *,
+        signature: str | None = "valid",
+        retries: int = 0,
+        url: str | None = None,
     ) -> Delivery:
-        """POST a payload to the bot's webhook: signed ('valid'), unsigned (None) or with a given header."""
+        """POST a payload to the bot's webhook (or to url: one replica of several), signed ('valid'),
+        unsigned (None) or with a given header."""
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if signature == "valid":
             headers["X-Hub-Signature-256"] = self.sign(body)
         elif signature is not None:
             headers["X-Hub-Signature-256"] = signature
-        assert self._session is not None and self.webhook_url, "start() and set webhook_url first"
+        target = url or self.webhook_url
+        assert self._session is not None and target, "start() and set webhook_url first"
         started = time.perf_counter()
-        async with self._session.post(self.webhook_url, data=body, headers=headers) as response:
+        async with self._session.post(target, data=body, headers=headers) as response:
             await response.read()
             status = response.status
         message_id = _message_id(payload) if isinstance(payload, dict) else None
         return Delivery(status, time.perf_counter() - started, message_id)
 
-    async def send_text(self, number: str, text: str) -> Delivery:
+    async def send_text(self, number: str, text: str, url: str | None = None) -> Delivery:
         """A user writes a text message; returns the webhook's answer (with the message id)."""
-        return await self.deliver(self.text_payload(number, text))
+        return await self.deliver(self.text_payload(number, text), url=url)
 
     async def press(self, number: str, sent: dict[str, Any], title: str) -> Delivery:
         """A user taps a reply button."""
