@@ -101,6 +101,7 @@ class ResultsVocabulary:
     region_after: tuple[str, ...]
     average_columns: dict[str, str]
     average_index_rows: tuple[str, ...]
+    average_domain_rows: str  # a regular expression: the domain rows of a table of averages
     instansi_kinds: tuple[str, ...]  # words that start an instansi's name ("badan", "kabupaten")
     not_names: frozenset[str]  # words after them that name no instansi ("daerah", "pusat")
     categories: tuple[Category, ...]
@@ -149,6 +150,7 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
             region_after=tuple(tables["region_after"]),
             average_columns={k.lower(): v for k, v in tables.get("average_columns", {}).items()},
             average_index_rows=tuple(r.lower() for r in tables.get("average_index_rows", ())),
+            average_domain_rows=tables.get("average_domain_rows", "(?!)"),
             instansi_kinds=tuple(w.lower() for w in raw.get("instansi_names", {}).get("kinds", ())),
             not_names=frozenset(w.lower() for w in raw.get("instansi_names", {}).get("not_names", ())),
             categories=tuple(

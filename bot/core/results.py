@@ -124,6 +124,7 @@ class ResultTable:
         self._pattern = words_pattern(list(self.names))
         self._single_words = [n for n in self.names if " " not in n and len(n) >= _TYPO_MIN_LENGTH]
         self._predikat = words_pattern(v.predikat_order)
+        self._kinds = words_pattern(list(v.instansi_kinds))
         # "5 besar", "3 terendah", "10 kabupaten tertinggi" (the number before), "top 5" (after).
         before = (*v.asks.get("n_units", ()), *v.asks["top"], *v.asks["bottom"])
         before += tuple(w for words in v.ask_categories.values() for w in words)
@@ -245,9 +246,8 @@ class ResultTable:
         tables' (the caller found no instansi): a kind of instansi and at least one word of a name after it
         that is not a results, category, group or question word; "" otherwise."""
         v = self.vocabulary
-        kinds = words_pattern(list(v.instansi_kinds))
         known = set(v.not_names) | {w for ws in v.ask_categories.values() for w in ws}
-        for m in kinds.finditer(flat):
+        for m in self._kinds.finditer(flat):
             name: list[str] = []
             for word in re.findall(r"[a-z]+|\d+|\S", flat[m.end() :]):
                 plain = word not in STOPWORDS and word not in known and word.isalpha()
@@ -324,10 +324,6 @@ def _also(q: ResultsQuestion, asked: Sequence[str]) -> ResultsQuestion:
     "tertinggi dan terendah"); asks that do not fit the subject are left out."""
     fitting = _OF_INSTANSI if q.entities else _OF_CATEGORIES if q.category or q.ask in _OF_CATEGORIES else ()
     return replace(q, also=tuple(a for a in asked if a != q.ask and a in fitting))
-
-
-# A domain row of a table of averages ("D1. Kebijakan", "D.2 Tata Kelola"), not an aspect ("A.1 ...").
-_DOMAIN_RE = re.compile(r"^D\.?\s?\d")
 
 
 def _all(category: str | None) -> str | None:
@@ -552,7 +548,7 @@ class ResultAnswerer:
         sentence = (
             f"Rata-rata indeks {head.measure} {label} pada Evaluasi SPBE {year}: {decimal(head.value)}."
         )
-        domains = [f for f in rest if _DOMAIN_RE.match(f.measure)]
+        domains = [f for f in rest if re.match(self.v.average_domain_rows, f.measure)]
         if domains:
             sentence += " Per domain: " + "; ".join(f"{f.measure} {decimal(f.value)}" for f in domains) + "."
         allowed = _allowed(year, head.value, *(f.value for f in domains))
