@@ -752,9 +752,7 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
     picked = sorted(keep)
     pieces: list[str] = []
     for position, i in enumerate(picked):
-        if (position and i != picked[position - 1] + 1) or (
-            not position and i and not lines[i].startswith("|")
-        ):
+        if i != (picked[position - 1] + 1 if position else 0):  # lines left out before this one
             pieces.append("…")
         pieces.append(lines[i])
     if picked[-1] < len(lines) - 1:
