@@ -12,6 +12,8 @@ from bot.core.models import Answer, unit_key
 
 MAX_QUESTION_CHARS = 1000
 PASAL_USAGE = "Tulis: /pasal REGULASI NOMOR, misalnya /pasal perpres95 40."
+RESET_TEXT = "Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru."
+UNKNOWN_COMMAND = "Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan."
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class Dialogue:
             return Reply(welcome(self.responder))
         if command in ("/reset", "/ulang"):
             self.reset(chat_id)
-            return Reply("Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru.")
+            return Reply(RESET_TEXT)
         if command == "/sumber":
             return Reply(sources_text(self.responder))
         if command == "/pasal":
@@ -115,7 +117,7 @@ class Dialogue:
             answer = self.ask(chat_id, question)
             return Reply(answer.text, answer)
         if command.startswith("/"):
-            return Reply("Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan.")
+            return Reply(UNKNOWN_COMMAND)
         answer = self.ask(chat_id, stripped)
         return Reply(answer.text, answer)
 
@@ -127,6 +129,10 @@ _JENIS_WORDS = (
 
 def pasal_command(argument: str) -> str | None:
     """'/pasal perpres95 40' -> 'isi pasal 40 perpres 95'; None when no Pasal number is given."""
+    # The pattern below backtracks quadratically over long runs of spaces (a 200 kB argument took
+    # minutes); no regulation name and Pasal number is longer than a question.
+    if len(argument) > MAX_QUESTION_CHARS:
+        return None
     argument = re.sub(r"([a-z])(\d)", r"\1 \2", argument.strip().lower())
     m = re.match(r"^(.*?)\s*(\d{1,3})(?:\s+ayat\s*\(?(\d{1,2})\)?)?\s*$", argument)
     # "/pasal perpres95" names a regulation and no Pasal: its number is not the Pasal's.
