@@ -64,6 +64,8 @@ class Tally:
         self.latencies_ms.append((time.perf_counter() - started) * 1000)
         verdict = judge(reply, dialogue)
         self.kinds[verdict.kind] += 1
+        if self.messages % 1000 == 0:  # a long run on a shared machine: say where it is
+            print(f"{self.messages} messages, {dict(self.kinds)}", file=sys.stderr, flush=True)
         if verdict.kind in ("wrong", "empty"):
             self._keep(message, verdict.reason, reply.text[:300])
 
