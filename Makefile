@@ -29,8 +29,19 @@ run:
 ingest:
 	$(BIN)/spbe-bot ingest
 
+# Every benchmark under bench/ (each writes bench/results/NAME.json), then BENCHMARKS.md from them.
+# A glob, so a new bench script is run without changing this; load_common.py is shared code, table.py the report.
+BENCH_SCRIPTS := $(filter-out bench/load_common.py bench/table.py,$(sort $(wildcard bench/*.py)))
+# What else ran on the machine while measuring, written under the table (e.g. "2 cores shared with ...").
+BENCH_NOTE ?=
+
 bench:
-	$(BIN)/python bench/ingest.py
+	@$(BIN)/spbe-bot status > /dev/null 2>&1 || $(BIN)/spbe-bot ingest
+	@failed=""; for script in $(BENCH_SCRIPTS); do \
+	  echo "== $$script"; $(BIN)/python $$script || failed="$$failed $$script"; \
+	done; \
+	$(BIN)/python bench/table.py --note "$(BENCH_NOTE)"; \
+	if [ -n "$$failed" ]; then echo "bench: failed:$$failed"; exit 1; fi
 
 # Re-pin the whole dependency tree from a fresh environment (run after changing pyproject.toml).
 lock:

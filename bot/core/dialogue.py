@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 PASAL_USAGE = "Tulis: /pasal REGULASI NOMOR, misalnya /pasal perpres95 40."
+RESET_TEXT = "Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru."
+UNKNOWN_COMMAND = "Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan."
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class Dialogue:
             return Reply(welcome(self.responder))
         if command in ("/reset", "/ulang"):
             self.reset(chat_id)
-            return Reply("Percakapan sudah saya lupakan. Silakan mulai pertanyaan baru.")
+            return Reply(RESET_TEXT)
         if command == "/sumber":
             return Reply(sources_text(self.responder))
         if command == "/pasal":
@@ -128,7 +130,7 @@ class Dialogue:
                 return Reply(PASAL_USAGE)
             return self.question(chat_id, question)
         if command.startswith("/"):
-            return Reply("Perintah itu tidak saya kenal. Ketik /help untuk melihat yang bisa saya lakukan.")
+            return Reply(UNKNOWN_COMMAND)
         return self.question(chat_id, stripped)
 
 
@@ -139,6 +141,10 @@ _JENIS_WORDS = (
 
 def pasal_command(argument: str) -> str | None:
     """'/pasal perpres95 40' -> 'isi pasal 40 perpres 95'; None when no Pasal number is given."""
+    # The pattern below backtracks quadratically over long runs of spaces (a 200 kB argument took
+    # minutes); no regulation name and Pasal number is longer than a question.
+    if len(argument) > MAX_QUESTION_CHARS:
+        return None
     argument = re.sub(r"([a-z])(\d)", r"\1 \2", argument.strip().lower())
     m = re.match(r"^(.*?)\s*(\d{1,3})(?:\s+ayat\s*\(?(\d{1,2})\)?)?\s*$", argument)
     # "/pasal perpres95" names a regulation and no Pasal: its number is not the Pasal's.
