@@ -112,12 +112,17 @@ BENCHMARKS: dict[str, tuple[str, list[Row]]] = {
             Row("latency max", "max_ms", unit="ms"),
         ],
     ),
-    # Written by bench/replicas.py (issue 15, item 7, another branch): the lead fills the paths after merging.
     "replicas": (
-        "Throughput with 1 and 2 bot replicas against one Chroma server (bench/replicas.py).",
+        "Throughput with 1 and 2 bot replicas (WhatsApp webhook processes) against one Chroma server and "
+        "Redis, 8 simulated users (bench/replicas.py).",
         [
-            Row("1 replica: answers per second", "TO FILL", unit="/s"),
-            Row("2 replicas: answers per second", "TO FILL", unit="/s"),
+            Row("1 replica: answers per second", "settings[replicas=1].answers_per_s", unit="/s"),
+            Row("1 replica: latency p95", "settings[replicas=1].latency_p95_s", unit="s"),
+            Row("2 replicas: answers per second", "settings[replicas=2].answers_per_s", unit="/s"),
+            Row("2 replicas: latency p95", "settings[replicas=2].latency_p95_s", unit="s"),
+            Row("failed answers (2 replicas)", "settings[replicas=2].failed", 0, "=="),
+            Row("speed-up, 2 vs 1 replica", "speedup_2_vs_1"),
+            Row("re-index check per question (server)", "pointer_check_ms.server", unit="ms"),
         ],
     ),
 }
