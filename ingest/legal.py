@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.normalize import Line, squash
+from knowledge.schema import LIST_MARKER_RE
 
 _ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
           "XVI", "XVII", "XVIII", "XIX", "XX"]  # fmt: skip
@@ -23,7 +24,6 @@ _NUMBERED_HEADING_RE = re.compile(r"^(\d+)\.\s?(\d+|[Il])\.?\s+([A-Z][^;:]{1,100
 _AYAT_RE = re.compile(r"^\((\d{1,2})(\)|[1l]?(?=\s))\s*")
 _ANGKA_RE = re.compile(r"^(\d{1,2}|\d \d)\s?\.\s*(?=\S)")
 _REFERENCE_WORDS = ("ayat", "angka", "huruf", "Pasal", "Nomor")
-_LIST_MARKER_RE = re.compile(r"^(\(\d+\)|\d+\)|[a-z]\.|\d+\.|\d+ \d\.)(\s|$)")
 
 
 FRONT_MATTER = "Bagian Awal"  # a guide's title page and preface, before its first BAB
@@ -93,7 +93,7 @@ def reflow(lines: list[Line] | list[str]) -> str:
             continue
         # A line opening with "(5)" after "... ayat" continues a cross-reference, not a new item.
         continues = out and out[-1].endswith(_REFERENCE_WORDS)
-        starts_item = bool(_LIST_MARKER_RE.match(text) or re.match(r"^bahwa\b", text)) and not continues
+        starts_item = bool(LIST_MARKER_RE.match(text) or re.match(r"^bahwa\b", text)) and not continues
         if out and not starts_item and not text.startswith("|") and not out[-1].startswith("|"):
             out[-1] = f"{out[-1]} {text}"
         else:
@@ -320,7 +320,7 @@ def _guide_heading(title: str, lines: list[Line], i: int) -> tuple[str, int]:
     runs_on = last in _SMALL_WORDS or title.count("(") > title.count(")")
     if runs_on and i + 1 < len(lines):
         following = lines[i + 1].text.strip()
-        if following and len(following.split()) <= 8 and not _LIST_MARKER_RE.match(following):
+        if following and len(following.split()) <= 8 and not LIST_MARKER_RE.match(following):
             title, used = f"{title} {following}", 1
     return title.rstrip(".").strip(), used
 
@@ -471,7 +471,7 @@ def _recover_marker(units: list[Unit], missing: int) -> None:
         token = m.group(1) if m else ""
         if not m or (token.isalpha() and (token.islower() or token.isupper() or token.istitle())):
             continue
-        if _LIST_MARKER_RE.match(line.text) or not unit.lines[index - 1].text.rstrip().endswith("."):
+        if LIST_MARKER_RE.match(line.text) or not unit.lines[index - 1].text.rstrip().endswith("."):
             continue
         units.append(
             Unit(f"ayat ({missing})", line.page, [Line(line.page, f"({missing}) {line.text[m.end() :]}")])

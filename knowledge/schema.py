@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# A line that opens an ayat or a list item ("(2)", "3)", "a.", "4."): ingest keeps each on its own line of a
+# chunk's text, and a quote window never cuts one.
+LIST_MARKER_RE = re.compile(r"^(\(\d+\)|\d+\)|[a-z]\.|\d+\.|\d+ \d\.)(\s|$)")
 
 # Pseudo-articles for parts of a regulation that are not a Pasal.
 MENIMBANG = "Menimbang"

@@ -17,7 +17,7 @@ from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_o
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
 from knowledge.catalog import Catalog
-from knowledge.schema import Citation
+from knowledge.schema import LIST_MARKER_RE, Citation
 from knowledge.vocabulary import Attribute, load_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -707,10 +707,6 @@ class Responder:
         return SOURCES_HEADING + "\n".join(lines)
 
 
-# A line that opens a list item, an ayat or a table row: a quote window keeps such lines whole.
-_LIST_ITEM_RE = re.compile(r"^(?:\(\d{1,2}\)|\d{1,2}[.)]|[a-z][.)]|\|)\s*")
-
-
 def quote_window(text: str, terms: set[str], budget: int) -> str:
     """The lines of a passage that answer, within about `budget` characters, never cutting a line.
 
@@ -733,8 +729,8 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
     # What a list item or table row hangs from: the line opening the passage and a table's header.
     if lines[best].startswith("|"):
         keep |= {i for i in range(min(2, best)) if lines[i].startswith("|")}
-    elif best and _LIST_ITEM_RE.match(lines[best]):
-        lead = next((i for i in range(best - 1, -1, -1) if not _LIST_ITEM_RE.match(lines[i])), 0)
+    elif best and LIST_MARKER_RE.match(lines[best]):
+        lead = next((i for i in range(best - 1, -1, -1) if not LIST_MARKER_RE.match(lines[i])), 0)
         keep.add(lead)
     size = sum(len(lines[i]) + 1 for i in keep)
     # Neighbours next: the ones sharing words first, then the following lines (a list runs on).
