@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 # The parser's list markers ("(1)", "a.", "2)"): a model does not copy them into its sentences.
-from ingest.legal import _LIST_MARKER_RE
+from knowledge.schema import LIST_MARKER_RE
 
 # Kinds of fabrication, as a real model makes them.
 KINDS = (
@@ -144,7 +144,7 @@ def clauses(text: str) -> list[str]:
     """The passage's clauses of 6 to 40 words, list markers and spelled-out numbers dropped."""
     found = []
     for piece in re.split(r"(?<=[.;:?!])\s+|\n+", text):
-        piece = _SPELLED_RE.sub(r"\1", _LIST_MARKER_RE.sub("", piece.strip()))
+        piece = _SPELLED_RE.sub(r"\1", LIST_MARKER_RE.sub("", piece.strip()))
         piece = re.sub(r"[\s;:,.]+(?:dan|atau)?[\s;:,.]*$", "", piece).strip()
         if 6 <= len(piece.split()) <= 40 and piece[:1].isalpha() and not re.search(r"[|\[\]]", piece):
             found.append(piece)
