@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.normalize import Line, squash
-from knowledge.schema import LIST_MARKER_RE
+from ingest.normalize import Line
+from knowledge.schema import LIST_MARKER_RE, squash
 
 _ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
           "XVI", "XVII", "XVIII", "XIX", "XX"]  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from ingest.load import Page
+from knowledge.schema import squash
 from knowledge.vocabulary import load_vocabulary, sastrawi
 
 logger = logging.getLogger(__name__)
@@ -48,11 +49,6 @@ class Line:
 
     page: int
     text: str
-
-
-def squash(text: str) -> str:
-    """Letters and digits only, lowercased: for comparing OCR variants of the same words."""
-    return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
 def repair_numbers(text: str) -> str:

@@ -10,8 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ingest.normalize import Line, squash
+from ingest.normalize import Line
 from knowledge.results import Figure, ResultRecord, ResultsVocabulary, load_results_vocabulary
+from knowledge.schema import squash
 
 _MARKUP_RE = re.compile(r"<span[^>]*>\s*</span>|<[^>]+>|\*\*|__")
 _SEPARATOR_RE = re.compile(r"^\|?\s*:?-{2,}")

@@ -11,6 +11,12 @@ from typing import Any
 # chunk's text, and a quote window never cuts one.
 LIST_MARKER_RE = re.compile(r"^(\(\d+\)|\d+\)|[a-z]\.|\d+\.|\d+ \d\.)(\s|$)")
 
+
+def squash(text: str) -> str:
+    """Letters and digits only, lowercased: for comparing OCR variants and spellings of the same words."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
 # Pseudo-articles for parts of a regulation that are not a Pasal.
 MENIMBANG = "Menimbang"
 MENGINGAT = "Mengingat"

@@ -15,23 +15,39 @@ from knowledge.settings import Settings
 from tests.conftest import ROOT, corpus_path
 
 
-def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "SPBE_DOCUMENTS_DIR": str(settings.documents_dir),
-        "SPBE_STORE_DIR": str(settings.store_dir),
-        "SPBE_EMBEDDER": settings.embedder,
-        "COLUMNS": "250",
-    }
+def run_cli(
+    settings: Settings,
+    *args: str,
+    stdin: str | None = None,
+    timeout: float = 300,
+    isolated: bool = False,
+    **extra: str,
+) -> subprocess.CompletedProcess[str]:
+    """`spbe-bot ARGS` in its own process on the settings' store, running this checkout's code.
+
+    `isolated` drops every SPBE_ variable of the calling environment (CI exports some); `extra` adds more.
+    """
+    env = {k: v for k, v in os.environ.items() if not (isolated and k.startswith("SPBE_"))}
+    env.update(
+        SPBE_DOCUMENTS_DIR=str(settings.documents_dir),
+        SPBE_STORE_DIR=str(settings.store_dir),
+        SPBE_EMBEDDER=settings.embedder,
+        PYTHONPATH=str(ROOT),
+        COLUMNS="250",
+        **extra,
+    )
     if settings.catalog_path:
         env["SPBE_CATALOG_PATH"] = str(settings.catalog_path)
+    if settings.chroma_host:
+        env.update(SPBE_CHROMA_HOST=settings.chroma_host, SPBE_CHROMA_PORT=str(settings.chroma_port))
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env=env,
         cwd=settings.documents_dir.parent,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
 

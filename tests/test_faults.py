@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.answer_log import AnswerLog
@@ -21,7 +19,7 @@ from bot.testing.telegram_server import polling
 from bot.wiring import build_dialogue, make_ingestor
 from knowledge.settings import Settings
 from knowledge.store import MAINTENANCE
-from tests.conftest import ROOT
+from tests.test_cli import run_cli
 from tests.test_replicas import FOLLOW_UP, QUESTION, write_documents
 
 WHATSAPP = {
@@ -35,28 +33,8 @@ WHATSAPP = {
 def spbe_bot(
     settings: Settings, *args: str, stdin: str = "", **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    """`spbe-bot ARGS` in its own process on the settings' store (this checkout's code)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPBE_")}
-    env.update(
-        SPBE_STORE_DIR=str(settings.store_dir),
-        SPBE_DOCUMENTS_DIR=str(settings.documents_dir),
-        SPBE_EMBEDDER=settings.embedder,
-        PYTHONPATH=str(ROOT),
-        COLUMNS="250",
-        **extra,
-    )
-    if settings.chroma_host:
-        env.update(SPBE_CHROMA_HOST=settings.chroma_host, SPBE_CHROMA_PORT=str(settings.chroma_port))
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings.documents_dir.parent,
-        timeout=120,
-        check=False,
-    )
+    """`spbe-bot ARGS` in its own process on the settings' store, no SPBE_ variable of the caller's."""
+    return run_cli(settings, *args, stdin=stdin, timeout=120, isolated=True, **extra)
 
 
 async def test_chroma_server_stopped_mid_conversation_then_back_without_a_restart(tmp_path, caplog):

@@ -613,8 +613,9 @@ class Responder:
         # The ayat of the same Pasal sharing most of the question's words opens the reply too, in the room
         # left: a question often asks two things of one Pasal ("ketuanya siapa dan bertanggung jawab ke
         # siapa?"), and the search ranks one passage per Pasal.
+        unit = self.index.unit(leader)
         if (leader.citation.pasal or "").isdigit():
-            second = _closest_sibling(leader, self.index.unit(leader), terms)
+            second = _closest_sibling(leader, unit, terms)
             if second is not None:
                 room = max(budget // 2, budget - len(openings[0][1]))
                 openings.append((second, quote_window(second.text, terms, room)))
@@ -638,7 +639,6 @@ class Responder:
                 heading = "Ketentuan lain dalam pasal yang sama"
             body = "\n".join(q for _, q in rest)
             text += f"\n\n{heading} ({_unit_label(chosen)}):\n“{body}”"
-        unit = self.index.unit(leader)
         shown = {p.chunk_id for p in chosen}
         if (leader.citation.pasal or "").isdigit() and any(p.chunk_id not in shown for p in unit):
             label = replace(leader.citation, part=None).label()
@@ -723,7 +723,7 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
         lines = [s for s in re.split(r"(?<=[.;:])\s+(?=[A-Z(0-9a-z])", text) if s.strip()]
         if len(lines) == 1:
             return text
-    scores = [len(terms & {stem(w) for w in re.findall(r"\w+", ln.lower())}) for ln in lines]
+    scores = [_shared(ln, terms) for ln in lines]
     best = max(range(len(lines)), key=lambda i: (scores[i], -i))
     keep = {best}
     # What a list item or table row hangs from: the line opening the passage and a table's header.
@@ -756,15 +756,17 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
     return "\n".join(pieces)
 
 
+def _shared(text: str, terms: set[str]) -> int:
+    """How many of the question's words (stems) a text holds."""
+    return len(terms & {stem(w) for w in re.findall(r"\w+", text.lower())})
+
+
 def _closest_sibling(leader: Passage, unit: Sequence[Passage], terms: set[str]) -> Passage | None:
     """The other ayat of the leader's Pasal that shares most of the question's words (at least two, and
     as many as half the leader's); None when none does."""
 
-    def shared(p: Passage) -> int:
-        return len(terms & {stem(w) for w in re.findall(r"\w+", p.text.lower())})
-
-    floor = max(2, (shared(leader) + 1) // 2)
-    others = [(shared(p), -i, p) for i, p in enumerate(unit) if p.chunk_id != leader.chunk_id]
+    floor = max(2, (_shared(leader.text, terms) + 1) // 2)
+    others = [(_shared(p.text, terms), -i, p) for i, p in enumerate(unit) if p.chunk_id != leader.chunk_id]
     best = max(others, key=lambda o: o[:2], default=None)
     return best[2] if best and best[0] >= floor else None
 

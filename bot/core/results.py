@@ -15,7 +15,7 @@ from rapidfuzz.process import extractOne
 from bot.core.models import Answer, Passage, Topic
 from bot.core.text import STOPWORDS, content_words, dictionary_words, expand, stem
 from knowledge.results import Figure, ResultRecord, ResultsVocabulary, load_results_vocabulary, words_pattern
-from knowledge.schema import Citation
+from knowledge.schema import Citation, squash
 
 RESULTS_ATTRIBUTE = "results"  # Topic.attribute of an answer computed from the records
 ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every instansi at once
@@ -86,10 +86,6 @@ class ResultsQuestion:
         )
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", text.lower())
-
-
 @dataclass
 class ResultTable:
     """The records of every indexed report, indexed by instansi and year, with the names people use."""
@@ -110,8 +106,8 @@ class ResultTable:
                 self.names.setdefault(name, set()).add(entity)
         pusat = [e for e in self.by_entity if e.category not in v.prefixes]
         for alias, target in (*v.province_aliases.items(), *v.pusat_aliases.items()):
-            found = {e for e in self.by_entity if e.key == _squash(target)} or {
-                e for e in pusat if _squash(target) in e.key
+            found = {e for e in self.by_entity if e.key == squash(target)} or {
+                e for e in pusat if squash(target) in e.key
             }
             if found:
                 self.names.setdefault(alias, set()).update(found)
@@ -125,6 +121,10 @@ class ResultTable:
         self._single_words = [n for n in self.names if " " not in n and len(n) >= _TYPO_MIN_LENGTH]
         self._predikat = words_pattern(v.predikat_order)
         self._kinds = words_pattern(list(v.instansi_kinds))
+        # Words after a kind of instansi that name no instansi: a category, a group, "daerah", "pusat".
+        self._not_names = set(v.not_names) | {w for ws in v.ask_categories.values() for w in ws}
+        # Results words end a name, but "nasional" may be part of one ("badan gizi nasional").
+        self._name_ends = [v.cue(a) for a in v.asks if a != "national"] + [self._predikat]
         # "5 besar", "3 terendah", "10 kabupaten tertinggi" (the number before), "top 5" (after).
         before = (*v.asks.get("n_units", ()), *v.asks["top"], *v.asks["bottom"])
         before += tuple(w for words in v.ask_categories.values() for w in words)
@@ -144,7 +144,7 @@ class ResultTable:
 
     def entity(self, record: ResultRecord) -> Entity:
         """The instansi a record is of, the same across report years."""
-        return Entity(record.category, _squash(self._canonical(record)))
+        return Entity(record.category, squash(self._canonical(record)))
 
     def __bool__(self) -> bool:
         return bool(self.records or self.figures)
@@ -246,14 +246,11 @@ class ResultTable:
         tables' (the caller found no instansi): a kind of instansi and at least one word of a name after it
         that is not a results, category, group or question word; "" otherwise."""
         v = self.vocabulary
-        known = set(v.not_names) | {w for ws in v.ask_categories.values() for w in ws}
         for m in self._kinds.finditer(flat):
             name: list[str] = []
             for word in re.findall(r"[a-z]+|\d+|\S", flat[m.end() :]):
-                plain = word not in STOPWORDS and word not in known and word.isalpha()
-                # "nasional" may be part of a name ("badan gizi nasional"); other results words end it.
-                asks = (a for a in v.asks if a != "national")
-                if not plain or any(v.cue(a).fullmatch(word) for a in asks) or self._predikat.fullmatch(word):
+                plain = word not in STOPWORDS and word not in self._not_names and word.isalpha()
+                if not plain or any(end.fullmatch(word) for end in self._name_ends):
                     break
                 name.append(word)
             # "pemerintah indonesia" is the nation, not an instansi.
@@ -543,7 +540,7 @@ class ResultAnswerer:
         head = next((f for f in figures if f.measure.lower() in self.v.average_index_rows), None)
         if len(columns) != 1 or head is None:
             return None
-        rest = sorted((f for f in figures if f is not head), key=lambda f: _squash(f.measure))
+        rest = sorted((f for f in figures if f is not head), key=lambda f: squash(f.measure))
         label = self._category_label(q.category)
         sentence = (
             f"Rata-rata indeks {head.measure} {label} pada Evaluasi SPBE {year}: {decimal(head.value)}."
