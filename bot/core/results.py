@@ -641,8 +641,10 @@ def table_block(rows: Sequence[ResultRecord | Figure]) -> str:
         else:
             lines.append([str(r.year), r.measure, decimal(r.value)])
     width = max(len(line) for line in lines)
-    if all(isinstance(r, ResultRecord) for r in rows) and width == 8:
-        header = ["Tahun", "Instansi", "D1", "D2", "D3", "D4", "Indeks", "Predikat"]
+    # The domain columns as results.toml names them (the reports' D1..D4): a report with more needs no code.
+    domains = [c.upper() for c in load_results_vocabulary().domain_columns]
+    if all(isinstance(r, ResultRecord) for r in rows) and width == len(domains) + 4:
+        header = ["Tahun", "Instansi", *domains, "Indeks", "Predikat"]
     else:
         header = ["Tahun", "Ukuran", "Nilai"][:width] if width == 3 else [""] * width
     table = [header, *[line + [""] * (width - len(line)) for line in lines]]
