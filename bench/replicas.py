@@ -54,8 +54,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def documents() -> Path:
     """The corpus to ingest: SPBE_DOCUMENTS_DIR, else ../shared/corpus beside the checkout."""
     configured = os.environ.get("SPBE_DOCUMENTS_DIR")
-    if configured:
-        return Path(configured)
+    if configured:  # resolved here: the ingest runs in a temporary folder (make bench passes a relative path)
+        return Path(configured).resolve()
     shared = ROOT.parent / "shared" / "corpus"
     return shared if shared.is_dir() else ROOT / "knowledge" / "documents"
 
@@ -99,11 +99,14 @@ async def replica(env: dict[str, str], cwd: Path, log: Path) -> AsyncIterator[tu
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stderr is not None
+    seen: list[bytes] = []  # what it wrote before listening, shown when it exits instead
     try:
         async with asyncio.timeout(READY_TIMEOUT_S):
             while b"menerima webhook di" not in (line := await process.stderr.readline()):
                 if not line:
-                    raise RuntimeError("a replica exited at start")
+                    said = b"".join(seen[-10:]).decode(errors="replace")
+                    raise RuntimeError(f"a replica exited at start:\n{said}")
+                seen.append(line)
         drain = asyncio.ensure_future(process.stderr.read())
         yield f"http://127.0.0.1:{port}/webhook", process.pid
         drain.cancel()
