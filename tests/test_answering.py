@@ -286,6 +286,9 @@ def test_follow_ups_keep_the_subject_or_the_asked_attribute(previous, current, k
         ("isi pasal 12 perpres 132/2022 apa?", "Pasal 12 tidak ditemukan dalam Perpres 132/2022 (Pasal 1–6)"),
         ("pasal 15 permenpanrb 59/2020 isinya apa", "Pasal 15 tidak ditemukan dalam PermenPANRB 59/2020"),
         ("uu ite pasal 27 ayat 3 bunyinya apa?", "UU ITE belum ada dalam basis pengetahuan"),
+        # A kind the index holds none of, named by what it is about rather than by number.
+        ("pergub dki tentang spbe ada ga? isinya apa", "Pergub DKI belum ada dalam basis pengetahuan"),
+        ("perda kota bandung mengenai spbe isinya apa", "Perda Kota Bandung belum ada dalam basis"),
     ],
 )
 def test_a_pasal_is_looked_up_only_in_the_regulation_named(dialogue_factory, question, words):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import socket
 import subprocess
 import tomllib
 
@@ -49,7 +50,7 @@ def test_compose_has_the_services_and_their_order(compose: dict) -> None:
     for name in ("chroma", "redis"):
         assert services[name]["healthcheck"]["test"][0] == "CMD", name
         assert any(v.endswith(":/data") for v in services[name]["volumes"]), name  # persistent
-    assert services["chroma"]["healthcheck"]["test"][-1].endswith("/api/v2/heartbeat")
+    assert "/api/v2/heartbeat" in services["chroma"]["healthcheck"]["test"][-1]
     assert services["ingest"]["command"] == ["ingest"]
     assert services["ingest"]["restart"] == "no"
     assert services["ingest"]["depends_on"] == {"chroma": {"condition": "service_healthy"}}
@@ -59,6 +60,27 @@ def test_compose_has_the_services_and_their_order(compose: dict) -> None:
             "chroma": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
         }, bot
+
+
+def _chroma_probe(compose: dict, port: int) -> subprocess.CompletedProcess[str]:
+    """Compose's Chroma healthcheck as Docker would run it in the container, aimed at a local port."""
+    command = compose["services"]["chroma"]["healthcheck"]["test"]
+    script = command[-1].replace("$$", "$").replace("/127.0.0.1/8000", f"/127.0.0.1/{port}")
+    return subprocess.run([*command[1:-1], script], capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_the_chroma_healthcheck_needs_only_bash_and_a_healthy_server(
+    compose: dict, chroma_server: tuple[str, int]
+) -> None:
+    # The chroma image has bash but no curl, wget or python; the probe must do with bash alone.
+    assert compose["services"]["chroma"]["healthcheck"]["test"][1] == "/bin/bash"
+    host, port = chroma_server
+    assert host == "127.0.0.1"
+    assert _chroma_probe(compose, port).returncode == 0
+    with socket.socket() as free:  # a port nothing listens on: the probe must fail
+        free.bind(("127.0.0.1", 0))
+        closed = free.getsockname()[1]
+    assert _chroma_probe(compose, closed).returncode != 0
 
 
 def test_every_bot_process_talks_to_the_servers(compose: dict) -> None:

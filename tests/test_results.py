@@ -93,7 +93,9 @@ def test_typos_within_one_edit_but_not_real_words(table):
     assert table.find("indeks kalbr") == []  # typos only when asked
 
 
-def _record(name: str, index: float, category: str = "provinsi", year: int = 2024) -> ResultRecord:
+def _record(
+    name: str, index: float, category: str = "provinsi", year: int = 2024, predikat: str = "Baik"
+) -> ResultRecord:
     return ResultRecord(
         report=f"Laporan Evaluasi SPBE {year}",
         year=year,
@@ -102,7 +104,7 @@ def _record(name: str, index: float, category: str = "provinsi", year: int = 202
         place=name,
         region=name,
         index=index,
-        predikat="Baik",
+        predikat=predikat,
         domains=(None, None, None, None),
         table="Tabel 1. Hasil Evaluasi SPBE Pemerintah Daerah",
         page=1,
@@ -133,6 +135,28 @@ def test_two_things_asked_of_one_table_are_both_answered():
     assert beta is not None and {beta.ask, *beta.also} == {"rank", "change"}
     # A follow-up that asks one thing asks only that.
     assert ResultsQuestion.from_topic(both.topic()).also == ("bottom",)
+
+
+def test_a_count_of_a_predikat_and_those_above_or_below_it():
+    grades = [("Alfa", 4.4, "Memuaskan"), ("Beta", 3.8, "Sangat Baik"), ("Gama", 3.0, "Baik")]
+    grades += [("Delta", 2.2, "Cukup"), ("Eko", 1.5, "Kurang")]
+    answerer = ResultAnswerer(ResultTable([_record(n, i, predikat=p) for n, i, p in grades], []))
+    at_least = answerer.table.read("berapa provinsi yang predikatnya minimal sangat baik di 2024?")
+    assert at_least is not None and (at_least.ask, at_least.predikat, at_least.bound) == (
+        "count",
+        "sangat baik",
+        "at_least",
+    )
+    text = answerer.answer(at_least).text
+    assert (
+        "2 dari 5 provinsi mendapat predikat Sangat Baik atau lebih baik (Memuaskan 1, Sangat Baik 1)" in text
+    )
+    below = answerer.answer(answerer.table.read("ada berapa provinsi yang di bawah baik tahun 2024?")).text
+    assert "2 dari 5 provinsi mendapat predikat di bawah Baik (Cukup 1, Kurang 1)" in below
+    exact = answerer.answer(answerer.table.read("berapa provinsi yang predikatnya baik 2024?")).text
+    assert "1 dari 5 provinsi mendapat predikat Baik." in exact
+    # The bound is carried by the conversation topic, as a follow-up "kalau 2023?" needs.
+    assert ResultsQuestion.from_topic(at_least.topic()).bound == "at_least"
 
 
 def _average(group: str, measure: str, value: float) -> Figure:

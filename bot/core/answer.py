@@ -345,7 +345,7 @@ class Responder:
             if years:  # say which years the documents do cover
                 text += self._coverage() + " "
             return refusal("insufficient", text + HINT, passages[: self.top_k])
-        answer = self._compose(query, answering, intent.known)
+        answer = self._compose(query, answering, intent.known, attribute)
         return replace(
             answer,
             passages=answer.passages[: self.top_k],
@@ -576,9 +576,16 @@ class Responder:
         return Answer(text + self._sources(regulations), citations, tuple(definitions))
 
     # -- composing from search results -----------------------------------------------------------
-    def _compose(self, query: str, passages: list[Passage], named: Sequence[str] = ()) -> Answer:
+    def _compose(
+        self,
+        query: str,
+        passages: list[Passage],
+        named: Sequence[str] = (),
+        attribute: Attribute | None = None,
+    ) -> Answer:
         """Quote the best unit (and, when the question names several regulations, the best of each),
-        each opening with the lines that answer and followed by the rest of its Pasal or section."""
+        each opening with the lines that answer (the ayat holding the asked attribute first) and followed
+        by the rest of its Pasal or section."""
         leaders = [passages[0]]
         for regulation in named[1:] if len(named) > 1 else ():
             best = next((p for p in passages if p.citation.regulation == regulation), None)
@@ -588,7 +595,7 @@ class Responder:
         parts: list[str] = []
         citations: list[Citation] = []
         for leader in leaders:
-            block = self._quote_block(leader, passages, terms)
+            block = self._quote_block(leader, passages, terms, attribute)
             if block is None:
                 logger.warning("dropping an unfaithful quote from %s", leader.chunk_id)  # never paraphrase
                 continue
@@ -602,23 +609,28 @@ class Responder:
         return Answer("\n\n".join(parts) + self._sources(regulations), tuple(citations), tuple(passages))
 
     def _quote_block(
-        self, leader: Passage, passages: list[Passage], terms: set[str]
+        self, leader: Passage, passages: list[Passage], terms: set[str], attribute: Attribute | None = None
     ) -> tuple[str, list[Citation]] | None:
         """The answer first: the leader's lines that hold the asked words, with their citation; then the
         rest of what `_choose` picks (the Pasal when short, the ayat ranked close, the section's next part),
         or for a long Pasal a pointer to the whole of it. None when a quote is not the passage's own words."""
         chosen = self._choose(leader, passages)
         budget = self.thresholds.opening
+        answers = attribute.holds if attribute else None
         openings = [(leader, quote_window(leader.text, terms, budget))]
         # The ayat of the same Pasal sharing most of the question's words opens the reply too, in the room
         # left: a question often asks two things of one Pasal ("ketuanya siapa dan bertanggung jawab ke
         # siapa?"), and the search ranks one passage per Pasal.
         unit = self.index.unit(leader)
         if (leader.citation.pasal or "").isdigit():
-            second = _closest_sibling(leader, unit, terms)
+            second = _closest_sibling(leader, unit, terms, answers)
             if second is not None:
                 room = max(budget // 2, budget - len(openings[0][1]))
                 openings.append((second, quote_window(second.text, terms, room)))
+                # The ayat that holds what is asked ("ditetapkan oleh ..." for "siapa yang menetapkan?")
+                # opens the reply when the leader, which names the subject most, does not hold it.
+                if answers and answers(second.text) and not answers(leader.text):
+                    openings.reverse()
         whole = {p.chunk_id for p, q in openings if q == p.text}
         if len(chosen) == 1 and len(leader.text) > self.thresholds.long_quote:
             excerpt = self._excerpt(leader, terms)
@@ -761,12 +773,18 @@ def _shared(text: str, terms: set[str]) -> int:
     return len(terms & {stem(w) for w in re.findall(r"\w+", text.lower())})
 
 
-def _closest_sibling(leader: Passage, unit: Sequence[Passage], terms: set[str]) -> Passage | None:
+def _closest_sibling(
+    leader: Passage, unit: Sequence[Passage], terms: set[str], answers: Callable[[str], bool] | None = None
+) -> Passage | None:
     """The other ayat of the leader's Pasal that shares most of the question's words (at least two, and
-    as many as half the leader's); None when none does."""
+    as many as half the leader's), one more when it holds what is asked; None when none does."""
+
+    def score(p: Passage) -> int:
+        shared = _shared(p.text, terms)
+        return shared + (1 if shared and answers and answers(p.text) else 0)
 
     floor = max(2, (_shared(leader.text, terms) + 1) // 2)
-    others = [(_shared(p.text, terms), -i, p) for i, p in enumerate(unit) if p.chunk_id != leader.chunk_id]
+    others = [(score(p), -i, p) for i, p in enumerate(unit) if p.chunk_id != leader.chunk_id]
     best = max(others, key=lambda o: o[:2], default=None)
     return best[2] if best and best[0] >= floor else None
 

@@ -395,6 +395,17 @@ class Lexicon:
         with where the naming ends."""
         words = m.group("t").split()
         joiners = self.vocabulary.title_joiners
+        vague = any(s.endswith("*") for s in kind.spellings)
+        if not vague and not any(r.kind == kind.short for r in self.regulations):
+            # A kind the index holds none of, named by what it is about ("pergub dki tentang spbe", "perda
+            # kota bandung mengenai ..."): a regulation we do not hold, refused by name like a numbered one.
+            joiner = next((i for i, w in enumerate(words[: kind.qualifier + 1]) if w in joiners), None)
+            if joiner is None:
+                return None
+            qualifier = " ".join(w for w in words[:joiner] if w not in STOPWORDS)
+            tail = re.match(rf"(?:\s+[a-z]+){{{joiner}}}", m.group("t"))
+            end = m.start("t") + (tail.end() if tail else 0)
+            return RegulationMention(kind.short, "", None, m.string[m.start() : end], None, qualifier), end
         scored = sorted(
             ((r.title_match(words, joiners), r) for r in self.regulations if r.kind == kind.short),
             key=lambda item: item[0][:2],

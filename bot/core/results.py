@@ -49,6 +49,7 @@ class ResultsQuestion:
     n: int = 1
     predikat: str | None = None
     also: tuple[str, ...] = ()  # more asked of the same instansi or category ("tertinggi dan terendah")
+    bound: str = ""  # "at_least" (the predikat or better: "minimal baik") or "below" ("di bawah baik")
     missing: str = ""  # an instansi the question names that no table holds ("badan gizi nasional")
 
     def topic(self) -> Topic:
@@ -59,6 +60,7 @@ class ResultsQuestion:
             f"category:{self.category or ''}",
             f"n:{self.n}",
             f"predikat:{self.predikat or ''}",
+            f"bound:{self.bound}",
             *(f"year:{y}" for y in self.years),
             *(f"also:{a}" for a in self.also),
         )
@@ -71,7 +73,7 @@ class ResultsQuestion:
         entities = []
         for item in topic.subject:
             name, _, value = item.partition(":")
-            if name in ("ask", "category", "n", "predikat", "year", "also"):
+            if name in ("ask", "category", "n", "predikat", "year", "also", "bound"):
                 fields.setdefault(name, []).append(value)
             else:
                 entities.append(Entity(name, value))
@@ -83,6 +85,7 @@ class ResultsQuestion:
             n=int((fields.get("n") or ["1"])[0]),
             predikat=(fields.get("predikat") or [""])[0] or None,
             also=tuple(fields.get("also", [])),
+            bound=(fields.get("bound") or [""])[0],
         )
 
 
@@ -205,8 +208,9 @@ class ResultTable:
         m = self._top_n.search(flat)
         n = int(next(g for g in m.groups() if g)) if m else 1
         own = self._standalone(flat, entities, category, ask, national, cue, years, n, predikat)
+        bound = next((b for b in _BOUNDS if predikat and v.cue(b).search(flat)), "")
         if own is not None:
-            own = _also(own, asked)
+            own = _also(replace(own, bound=bound), asked)
         previous = (
             ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
         )
@@ -229,6 +233,7 @@ class ResultTable:
                 years=years or previous.years,
                 n=n if m else previous.n,
                 predikat=predikat or previous.predikat,
+                bound=bound if predikat else previous.bound,
             )
             if entities:
                 merged = replace(merged, entities=tuple(entities), category=None)
@@ -314,6 +319,8 @@ class ResultTable:
 _ASKS = ("change", "rank", "top", "bottom", "count", "average")
 _OF_INSTANSI = ("change", "rank")
 _OF_CATEGORIES = ("top", "bottom", "count", "average")
+# How a predikat asked may stand for a range of them in a count ("minimal baik", "di bawah baik").
+_BOUNDS = ("at_least", "below")
 
 
 def _also(q: ResultsQuestion, asked: Sequence[str]) -> ResultsQuestion:
@@ -496,6 +503,28 @@ class ResultAnswerer:
         counts = {p: sum(1 for r in rows if r.predikat.lower() == p) for p in self.v.predikat_order}
         tables = tuple({r.table: r for r in reversed(rows)}.values())[::-1][:3]  # the first rows of each
         allowed = _allowed(year, len(rows), *counts.values())
+        if q.predikat and q.bound:
+            # The order runs best first: "minimal baik" is baik and every predikat before it.
+            at = self.v.predikat_order.index(q.predikat)
+            span = (
+                self.v.predikat_order[: at + 1] if q.bound == "at_least" else self.v.predikat_order[at + 1 :]
+            )
+            total = sum(counts[p] for p in span)
+            which = (
+                f"{q.predikat.title()} atau lebih baik"
+                if q.bound == "at_least"
+                else f"di bawah {q.predikat.title()}"
+            )
+            parts = ", ".join(f"{p.title()} {counts[p]}" for p in span)
+            sentence = (
+                f"Pada Evaluasi SPBE {year}, {total} dari {len(rows)} {label} mendapat predikat {which}"
+            )
+            sentence += f" ({parts})." if span else "."
+            # The report's prose may state the same ("32 dari 38 ... Baik ke atas"): quoted when it does.
+            stated = (total, len(rows))
+            return Computed(
+                sentence, tables, frozenset(allowed | _allowed(total)), show_rows=False, totals=stated
+            )
         if q.predikat:
             sentence = (
                 f"Pada Evaluasi SPBE {year}, {counts.get(q.predikat, 0)} dari {len(rows)} {label} mendapat "
