@@ -137,6 +137,23 @@ def test_two_things_asked_of_one_table_are_both_answered():
     assert ResultsQuestion.from_topic(both.topic()).also == ("bottom",)
 
 
+def test_every_category_a_question_names_is_answered_in_the_order_written():
+    records = [_record("Alfa", 4.0, "kota"), _record("Beta", 3.0, "kota")]
+    records += [_record("Gama", 3.5, "kabupaten"), _record("Delta", 2.0, "kabupaten")]
+    answerer = ResultAnswerer(ResultTable(records, []))
+    both = answerer.table.read("kota mana yang indeksnya tertinggi 2024? kalau kabupatennya?")
+    assert both is not None and (both.ask, both.category, both.others) == ("top", "kota", ("kabupaten",))
+    text = answerer.answer(both).text
+    assert text.index("2 kota") < text.index("Alfa") < text.index("2 kabupaten") < text.index("Gama")
+    assert "Beta" not in text.split("\n\n")[0] and "Delta" not in text.split("\n\n")[0]
+    # A follow-up naming one category asks about that one only.
+    kota = answerer.table.read("kalau kota?", both.topic())
+    assert kota is not None and (kota.category, kota.others) == ("kota", ())
+    # "instansi" (every category) beside a category is that category.
+    counted = answerer.table.read("berapa instansi kabupaten yang predikatnya baik 2024?")
+    assert counted is not None and (counted.category, counted.others) == ("kabupaten", ())
+
+
 def test_a_count_of_a_predikat_and_those_above_or_below_it():
     grades = [("Alfa", 4.4, "Memuaskan"), ("Beta", 3.8, "Sangat Baik"), ("Gama", 3.0, "Baik")]
     grades += [("Delta", 2.2, "Cukup"), ("Eko", 1.5, "Kurang")]

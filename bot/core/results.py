@@ -50,6 +50,7 @@ class ResultsQuestion:
     predikat: str | None = None
     also: tuple[str, ...] = ()  # more asked of the same instansi or category ("tertinggi dan terendah")
     bound: str = ""  # "at_least" (the predikat or better: "minimal baik") or "below" ("di bawah baik")
+    others: tuple[str, ...] = ()  # more categories asked the same ("kota tertinggi? kalau kabupatennya?")
     missing: str = ""  # an instansi the question names that no table holds ("badan gizi nasional")
 
     def topic(self) -> Topic:
@@ -61,6 +62,7 @@ class ResultsQuestion:
             f"n:{self.n}",
             f"predikat:{self.predikat or ''}",
             f"bound:{self.bound}",
+            *(f"other:{c}" for c in self.others),
             *(f"year:{y}" for y in self.years),
             *(f"also:{a}" for a in self.also),
         )
@@ -73,7 +75,7 @@ class ResultsQuestion:
         entities = []
         for item in topic.subject:
             name, _, value = item.partition(":")
-            if name in ("ask", "category", "n", "predikat", "year", "also", "bound"):
+            if name in ("ask", "category", "n", "predikat", "year", "also", "bound", "other"):
                 fields.setdefault(name, []).append(value)
             else:
                 entities.append(Entity(name, value))
@@ -86,6 +88,7 @@ class ResultsQuestion:
             predikat=(fields.get("predikat") or [""])[0] or None,
             also=tuple(fields.get("also", [])),
             bound=(fields.get("bound") or [""])[0],
+            others=tuple(fields.get("other", [])),
         )
 
 
@@ -200,7 +203,13 @@ class ResultTable:
         years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(flat)))
         cue = v.cue("topic").search(flat) is not None
         entities = self.find(text, typos=cue)
-        category = next((c for c in v.ask_categories if v.cue(c).search(flat)), None)
+        # The categories named, in the order written: "kota ...? kalau kabupatennya?" asks both.
+        named = sorted(
+            ((m.start(), c) for c in v.ask_categories if (m := v.cue(c).search(flat))), key=lambda x: x[0]
+        )
+        # "semua" (every category: "berapa instansi kabupaten ...") yields to a category named beside it.
+        categories = sorted((c for _, c in named), key=lambda c: c == ALL_CATEGORIES)
+        category = categories[0] if categories else None
         asked = [a for a in _ASKS if v.cue(a).search(flat)]
         ask = asked[0] if asked else None
         national = v.cue("national").search(flat) is not None
@@ -211,6 +220,10 @@ class ResultTable:
         bound = next((b for b in _BOUNDS if predikat and v.cue(b).search(flat)), "")
         if own is not None:
             own = _also(replace(own, bound=bound), asked)
+            if own.category and own.ask in _OF_CATEGORIES:
+                own = replace(
+                    own, others=tuple(c for c in map(_all, categories[1:]) if c and c != own.category)
+                )
         previous = (
             ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
         )
@@ -238,7 +251,7 @@ class ResultTable:
             if entities:
                 merged = replace(merged, entities=tuple(entities), category=None)
             elif category:
-                merged = replace(merged, entities=(), category=_all(category))
+                merged = replace(merged, entities=(), category=_all(category), others=())
             if ask:
                 merged = _also(replace(merged, also=()), asked)
             if merged.entities and merged.ask in _OF_CATEGORIES:
@@ -438,13 +451,15 @@ class ResultAnswerer:
                 )
             return out
         out = []
-        for ask in (q.ask, *q.also):
-            if ask in ("top", "bottom"):
-                out += [self._extreme(replace(q, ask=ask), y) for y in years]
-            elif ask == "count":
-                out += [self._count(q, y) for y in years]
-            elif ask == "average":
-                out += [c for y in years if (c := self._average(q, y)) is not None]
+        for category in (q.category, *q.others):
+            each = replace(q, category=category)
+            for ask in (q.ask, *q.also):
+                if ask in ("top", "bottom"):
+                    out += [self._extreme(replace(each, ask=ask), y) for y in years]
+                elif ask == "count":
+                    out += [self._count(each, y) for y in years]
+                elif ask == "average":
+                    out += [c for y in years if (c := self._average(each, y)) is not None]
         return out or self.coverage()
 
     def _value(self, r: ResultRecord) -> Computed:
