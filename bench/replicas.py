@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +37,7 @@ from load_common import QUESTIONS, cpu_s, percentile  # noqa: E402
 
 from bot.channels.formatting import from_whatsapp  # noqa: E402
 from bot.channels.host import FAILED  # noqa: E402
-from bot.testing.servers import ChromaServer, RedisServer, free_port  # noqa: E402
+from bot.testing.servers import ChromaServer, RedisServer, whatsapp_replica  # noqa: E402
 from bot.testing.whatsapp_server import FakeWhatsApp  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 from knowledge.store import MAINTENANCE, Store  # noqa: E402
@@ -89,37 +88,6 @@ def bot_env(chroma: ChromaServer, redis_url: str, cache: Path) -> dict[str, str]
     return env
 
 
-@contextlib.asynccontextmanager
-async def replica(env: dict[str, str], cwd: Path, log: Path) -> AsyncIterator[tuple[str, int]]:
-    """One `spbe-bot whatsapp` process; its webhook URL and pid once it listens."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "whatsapp",
-        env={**env, "SPBE_WHATSAPP_PORT": str(port), "SPBE_ANSWER_LOG_PATH": str(log)}, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stderr is not None
-    seen: list[bytes] = []  # what it wrote before listening, shown when it exits instead
-    try:
-        async with asyncio.timeout(READY_TIMEOUT_S):
-            while b"menerima webhook di" not in (line := await process.stderr.readline()):
-                if not line:
-                    said = b"".join(seen[-10:]).decode(errors="replace")
-                    raise RuntimeError(f"a replica exited at start:\n{said}")
-                seen.append(line)
-        drain = asyncio.ensure_future(process.stderr.read())
-        yield f"http://127.0.0.1:{port}/webhook", process.pid
-        drain.cancel()
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
 async def run_setting(replicas: int, env: dict[str, str], work: Path, servers: dict[str, int]) -> dict:
     """Start the replicas, let the users write, stop them; the figures of this setting."""
     fake = FakeWhatsApp()
@@ -135,7 +103,13 @@ async def run_setting(replicas: int, env: dict[str, str], work: Path, servers: d
     try:
         async with contextlib.AsyncExitStack() as stack:
             started = [
-                await stack.enter_async_context(replica(env, work, work / f"answers-{replicas}-{n}.sqlite3"))
+                await stack.enter_async_context(
+                    whatsapp_replica(
+                        {**env, "SPBE_ANSWER_LOG_PATH": str(work / f"answers-{replicas}-{n}.sqlite3")},
+                        work,
+                        READY_TIMEOUT_S,
+                    )
+                )
                 for n in range(replicas)
             ]
             urls = [url for url, _ in started]

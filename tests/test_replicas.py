@@ -14,7 +14,6 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from bot.answer_log import AnswerLog
 from bot.channels.formatting import WHATSAPP_LIMIT, from_whatsapp, split_message, to_whatsapp
 from bot.channels.host import FAILED, TOO_MANY
-from bot.testing.servers import free_port
+from bot.testing.servers import whatsapp_replica
 from bot.testing.whatsapp_server import FakeWhatsApp, bsuid
 from bot.wiring import build_dialogue, make_ingestor
 from knowledge.settings import Settings
@@ -79,39 +78,6 @@ async def cli(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str]:
     return int(process.returncode or 0), output.decode()
 
 
-@contextlib.asynccontextmanager
-async def replica(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
-    """`spbe-bot whatsapp` in its own process; yields its webhook URL once it listens."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "whatsapp", env={**env, "SPBE_WHATSAPP_PORT": str(port)}, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stderr is not None
-    seen: list[str] = []
-    try:
-        async with asyncio.timeout(REPLICA_READY_S):
-            while True:
-                line = (await process.stderr.readline()).decode()
-                if not line:
-                    raise AssertionError("replica exited at start:\n" + "".join(seen))
-                seen.append(line)
-                if "menerima webhook di" in line:
-                    break
-        drain = asyncio.ensure_future(process.stderr.read())  # keep the pipe from filling up
-        yield f"http://127.0.0.1:{port}/webhook"
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-        with contextlib.suppress(Exception):
-            drain.cancel()
-
-
 async def ask(fake: FakeWhatsApp, url: str, number: str, text: str) -> str:
     """One message to one replica; the text of the bot's reply to it (asserted to arrive)."""
     delivery = await fake.send_text(number, text, url=url)
@@ -165,8 +131,14 @@ async def test_two_replicas_share_the_index_memory_and_limit_and_reindex_under_l
     logs = [tmp_path / "replica-a.sqlite3", tmp_path / "replica-b.sqlite3"]
     try:
         async with (
-            replica({**env, "SPBE_ANSWER_LOG_PATH": str(logs[0])}, tmp_path) as a,
-            replica({**env, "SPBE_ANSWER_LOG_PATH": str(logs[1])}, tmp_path) as b,
+            whatsapp_replica({**env, "SPBE_ANSWER_LOG_PATH": str(logs[0])}, tmp_path, REPLICA_READY_S) as (
+                a,
+                _,
+            ),
+            whatsapp_replica({**env, "SPBE_ANSWER_LOG_PATH": str(logs[1])}, tmp_path, REPLICA_READY_S) as (
+                b,
+                _,
+            ),
         ):
             # A follow-up crosses replicas: the question on A, the follow-up on B, answered in context.
             await ask(fake, a, "6281200000001", QUESTION)

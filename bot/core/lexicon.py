@@ -403,8 +403,7 @@ class Lexicon:
             if joiner is None:
                 return None
             qualifier = " ".join(w for w in words[:joiner] if w not in STOPWORDS)
-            tail = re.match(rf"(?:\s+[a-z]+){{{joiner}}}", m.group("t"))
-            end = m.start("t") + (tail.end() if tail else 0)
+            end = _after_words(m, joiner)
             return RegulationMention(kind.short, "", None, m.string[m.start() : end], None, qualifier), end
         scored = sorted(
             ((r.title_match(words, joiners), r) for r in self.regulations if r.kind == kind.short),
@@ -416,9 +415,7 @@ class Lexicon:
         if not scored or scored[0][0][0] == 0 or (len(scored) > 1 and scored[1][0][:2] == scored[0][0][:2]):
             return None
         (_, _, used), best = scored[0]
-        # The mention ends after the last word that named the title.
-        tail = re.match(rf"(?:\s+[a-z]+){{{used}}}", m.group("t"))
-        end = m.start("t") + (tail.end() if tail else 0)
+        end = _after_words(m, used)  # the mention ends after the last word that named the title
         mention = RegulationMention(
             best.kind, best.nomor, best.tahun, m.string[m.start() : end], best.short_name, best.qualifier
         )
@@ -599,6 +596,12 @@ class Lexicon:
     def synonyms(self, word: str) -> tuple[str, ...]:
         """The regulations' words for a question's word."""
         return self.vocabulary.synonyms.get(word, ())
+
+
+def _after_words(m: re.Match[str], count: int) -> int:
+    """Where a kind's mention ends when it takes `count` words of the title words after the kind."""
+    tail = re.match(rf"(?:\s+[a-z]+){{{count}}}", m.group("t"))
+    return m.start("t") + (tail.end() if tail else 0)
 
 
 def _resolved(reg: IndexedRegulation, text: str) -> RegulationMention:

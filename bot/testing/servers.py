@@ -6,13 +6,14 @@ CLI) run as child processes on free loopback ports, and every wait has a timeout
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import httpx
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+REPLICA_STOP_TIMEOUT_S = 60.0  # a replica finishing the answers in flight under load
+REPLICA_READY_LINE = b"menerima webhook di"  # what `spbe-bot whatsapp` logs once it listens
 
 
 class ServerError(RuntimeError):
@@ -162,3 +165,39 @@ def running_chroma(path: Path) -> Iterator[ChromaServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.asynccontextmanager
+async def whatsapp_replica(
+    env: dict[str, str], cwd: Path, ready_timeout_s: float
+) -> AsyncIterator[tuple[str, int]]:
+    """`spbe-bot whatsapp` of this interpreter in its own process on a free port: (webhook URL, pid) once
+    it listens. Its stderr is drained meanwhile (a full pipe would block it); when it exits at start, the
+    error holds what it wrote."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "whatsapp", env={**env, "SPBE_WHATSAPP_PORT": str(port)}, cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    seen: list[bytes] = []
+    drain: asyncio.Future[bytes] | None = None
+    try:
+        async with asyncio.timeout(ready_timeout_s):
+            while REPLICA_READY_LINE not in (line := await process.stderr.readline()):
+                if not line:
+                    said = b"".join(seen[-10:]).decode(errors="replace")
+                    raise ServerError(f"a replica exited at start:\n{said}")
+                seen.append(line)
+        drain = asyncio.ensure_future(process.stderr.read())
+        yield f"http://127.0.0.1:{port}/webhook", process.pid
+    finally:
+        if drain is not None:
+            drain.cancel()
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), REPLICA_STOP_TIMEOUT_S)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
