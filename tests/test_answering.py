@@ -334,6 +334,15 @@ def test_when_a_regulation_takes_effect(dialogue_factory, question, expected):
         ("aplikasi spbe prioritas itu definisinya gimana?", "aplikasi spbe prioritas"),
         ("what is the definition of Aplikasi Umum in Perpres 95?", "aplikasi umum"),
         ("arsitektur spbe tuh apa ya?", "arsitektur spbe"),
+        # An abbreviation's long form, in either language.
+        ("kepanjangan KMR apa?", "kmr"),
+        ("LATIK itu singkatan dari apa?", "latik"),
+        ("In the audit regulation, what does LATIK stand for?", "latik"),
+        # English ways to ask what a term means, anywhere in the sentence, with where it is defined after.
+        ("What exactly counts as an 'Aplikasi Umum' under Perpres 95/2018?", "aplikasi umum"),
+        ("Under the master plan, how is 'Tata Kelola SPBE' defined?", "tata kelola spbe"),
+        ("What is meant by Proses Bisnis according to Perpres 95/2018?", "proses bisnis"),
+        ("What does the term 'Layanan SPBE' refer to?", "layanan spbe"),
     ],
 )
 def test_more_ways_to_ask_for_a_definition(question, term):
@@ -719,6 +728,16 @@ def test_english_words_the_glossary_lacks_do_not_refuse_a_question_of_the_field(
     assert not follow.refused and _cited(follow)[0].startswith("Perpres 95/2018 Pasal 5"), _cited(follow)
 
 
+def test_english_is_told_by_its_function_words_beside_the_documents_terms(default_dialogue):
+    lexicon = default_dialogue.responder.lexicon
+    # Most words are the documents' own terms or English the glossary lacks, but no Indonesian word is there.
+    assert lexicon.is_english("Who designates the Aplikasi Umum in the first place?")
+    assert not lexicon.is_english("siapa yang menetapkan aplikasi umum di pemda?")
+    assert not lexicon.is_english("pasal 5 huruf a dan b isinya apa?")
+    answer = default_dialogue.ask("en-terms", "Who designates the Aplikasi Umum in the first place?")
+    assert not answer.refused and _cited(answer)[0].startswith("Perpres 95/2018 Pasal 36"), _cited(answer)
+
+
 def test_an_english_conversation_is_not_refused_for_its_own_function_words(default_dialogue):
     dialogue = default_dialogue
     first = dialogue.ask("en-chat", "Under Perpres 95/2018, who manages the national data centre?")
@@ -852,6 +871,11 @@ def test_each_question_of_a_message_is_answered_with_its_own_provision(default_d
     assert "5 (lima) tahun" in answer.text and "paling lambat tahun 2023" in answer.text
     assert answer.text.index("5 (lima) tahun") < answer.text.index("paling lambat tahun 2023")
     assert answer.text.count("Sumber:") == 1
+    # The answer first for each question: the second question's quote comes before the rest of the first
+    # one's Pasal.
+    rest = [answer.text.find(h) for h in ("Ketentuan lain dalam pasal yang sama", "Selengkapnya (")]
+    assert any(i >= 0 for i in rest), answer.text
+    assert answer.text.index("paling lambat tahun 2023") < min(i for i in rest if i >= 0), answer.text
 
 
 def test_a_message_whose_first_question_is_refused_is_refused(default_dialogue):

@@ -42,6 +42,9 @@ def holds(kind: str, text: str) -> bool:
 # Passages searched for the evidence a year-specific question needs (more than are shown).
 _EVIDENCE_DEPTH = 20
 SOURCES_HEADING = "\n\nSumber:\n"
+# What follows a quote's opening lines: the rest of its Pasal or section, or a pointer to the whole Pasal.
+MORE_HEADING, SAME_PASAL_HEADING = "Selengkapnya", "Ketentuan lain dalam pasal yang sama"
+WHOLE_PASAL_NOTE = "(Bunyi lengkap"
 # A word in more than this share of the passages is too common to tie a year to a topic.
 _COMMON_SHARE = 0.08
 
@@ -206,15 +209,19 @@ class Responder:
             shown.append((part, answer))
         if len(shown) == 1:
             return first
-        blocks = []
+        # The answer first for every question: each one's opening quotes, in the order asked, then what
+        # follows them (the rest of a Pasal, a pointer to the whole one) for all of them.
+        blocks, after = [], []
         for number, (part, answer) in enumerate(shown, 1):
-            body = answer.text.split(SOURCES_HEADING)[0]
+            body, rest = _opening(answer.text.split(SOURCES_HEADING)[0])
             if answer.refused:
-                body = (
+                body, rest = (
                     "Untuk bagian ini saya tidak menemukan ketentuan yang menjawabnya dalam dokumen yang "
-                    "saya miliki, jadi saya tidak akan menebak."
+                    "saya miliki, jadi saya tidak akan menebak.",
+                    "",
                 )
             blocks.append(f"{number}. “{part}”\n{body}")
+            after += [rest] if rest else []
         citations = tuple(dict.fromkeys(c for _, a in shown for c in a.citations))
         regulations = list(dict.fromkeys(c.regulation for c in citations))
         # The passages of each question in turn: every question's best first.
@@ -227,9 +234,7 @@ class Responder:
         last = next(a for _, a in reversed(shown) if not a.refused)
         return replace(
             last,
-            text="Anda menanyakan beberapa hal; saya jawab satu per satu.\n\n"
-            + "\n\n".join(blocks)
-            + self._sources(regulations),
+            text="\n\n".join([*blocks, *after]) + self._sources(regulations),
             citations=citations,
             passages=tuple(passages.values())[: self.top_k],
             regulations=tuple(dict.fromkeys(r for _, a in answers for r in a.regulations)),
@@ -646,16 +651,16 @@ class Responder:
         text = "\n".join(f"“{q}”\n— {p.citation.label()}" for p, q in openings)
         if rest:
             numbered = (leader.citation.pasal or "").isdigit()
-            heading = "Selengkapnya"
+            heading = MORE_HEADING
             if leader.chunk_id in whole and numbered:
-                heading = "Ketentuan lain dalam pasal yang sama"
+                heading = SAME_PASAL_HEADING
             body = "\n".join(q for _, q in rest)
             text += f"\n\n{heading} ({_unit_label(chosen)}):\n“{body}”"
         shown = {p.chunk_id for p in chosen}
         if (leader.citation.pasal or "").isdigit() and any(p.chunk_id not in shown for p in unit):
             label = replace(leader.citation, part=None).label()
             command = f"/pasal {leader.citation.regulation} {leader.citation.pasal}"
-            text += f"\n\n(Bunyi lengkap {label}: tombol “Pasal lengkap” atau {command})"
+            text += f"\n\n{WHOLE_PASAL_NOTE} {label}: tombol “Pasal lengkap” atau {command})"
         # One citation per passage: the leader's carries the opening, which is what the reply relies on.
         cited: dict[str, Citation] = {}
         for p, q in quotes:
@@ -816,3 +821,10 @@ def _contains(passage: Passage, word: str) -> bool:
 def refusal(kind: str, text: str, passages: Sequence[Passage] = ()) -> Answer:
     """A polite refusal: no citation, ever."""
     return Answer(text=text, refused=True, refusal=kind, passages=tuple(passages))
+
+
+def _opening(body: str) -> tuple[str, str]:
+    """A reply's opening quotes and what follows them (the rest of the Pasal, the whole-Pasal pointer)."""
+    markers = [f"\n\n{h} (" for h in (MORE_HEADING, SAME_PASAL_HEADING)] + [f"\n\n{WHOLE_PASAL_NOTE} "]
+    cut = min((i for i in (body.find(m) for m in markers) if i >= 0), default=len(body))
+    return body[:cut], body[cut:].strip("\n")

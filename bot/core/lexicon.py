@@ -562,10 +562,14 @@ class Lexicon:
 
     def is_english(self, text: str) -> bool:
         """Whether a question is written in English: most of its words are English function words or
-        the glossary's English terms."""
+        the glossary's English terms, or several are English function words and none Indonesian."""
         tokens = re.findall(r"[a-z]+", text.lower())
         english = sum(1 for t in tokens if t in self.vocabulary.english or t in self._english_words)
-        return len(tokens) >= 3 and english * 2 >= len(tokens)
+        # "Who designates the Aplikasi Umum in the first place?": the documents' own terms and English
+        # words the glossary lacks outnumber the function words, yet no Indonesian one is there.
+        function = sum(1 for t in tokens if t in self.vocabulary.english)
+        indonesian = sum(1 for t in tokens if t in STOPWORDS and t not in self.vocabulary.english)
+        return len(tokens) >= 3 and (english * 2 >= len(tokens) or (function >= 3 and not indonesian))
 
     def translate(self, text: str) -> str:
         """An English question in the documents' words ('master plan' -> 'rencana induk'); else as is."""
