@@ -79,6 +79,9 @@ def table() -> ResultTable:
         ("malang", {("kabupaten", "malang"), ("kota", "malang")}),  # namesakes: both
         ("kemenkeu", {("kementerian", "kementeriankeuangan")}),
         ("bssn", {("lembaga", "badansiberdansandinegara")}),
+        # Official English names (results.toml [aliases.pusat]).
+        ("the Ministry of Finance", {("kementerian", "kementeriankeuangan")}),
+        ("National Cyber and Crypto Agency", {("lembaga", "badansiberdansandinegara")}),
     ],
 )
 def test_instansi_as_people_name_them(table, text, expected):
@@ -152,6 +155,28 @@ def test_every_category_a_question_names_is_answered_in_the_order_written():
     # "instansi" (every category) beside a category is that category.
     counted = answerer.table.read("berapa instansi kabupaten yang predikatnya baik 2024?")
     assert counted is not None and (counted.category, counted.others) == ("kabupaten", ())
+
+
+def test_a_group_of_categories_is_asked_as_one():
+    records = [_record("Alfa", 4.0, "kementerian"), _record("Beta", 2.0, "lembaga", predikat="Cukup")]
+    records += [_record("Gama", 1.0, "kabupaten", predikat="Kurang"), _record("Delta", 3.5, "kota")]
+    answerer = ResultAnswerer(ResultTable(records, []))
+    # "instansi pusat" is the kementerian and the lembaga together (each [[category]]'s group).
+    lowest = answerer.table.read("instansi pusat yg indeksnya paling rendah 2024 siapa?")
+    assert lowest is not None and (lowest.ask, lowest.category) == ("bottom", "instansi pusat")
+    text = answerer.answer(lowest).text
+    assert "di antara 2 instansi pusat" in text and "Beta" in text.split("\n")[0] and "Gama" not in text
+    counted = answerer.answer(answerer.table.read("berapa pemda yang predikatnya minimal baik di 2024?"))
+    assert "1 dari 2 pemerintah daerah mendapat predikat Baik atau lebih baik" in counted.text
+    # How many took part, asked by group, is told for every group with the total.
+    took_part = answerer.table.read("evaluasi 2024 menilai brp instansi pusat dan brp pemda?")
+    assert took_part is not None
+    assert (took_part.ask, took_part.category, took_part.others) == ("count", None, ())
+    told = answerer.answer(took_part).text
+    assert "memuat 4 instansi: 2 pemerintah daerah (1 kabupaten, 1 kota) dan 2 instansi pusat" in told
+    # In English "agency" is any government body; "non-ministerial agency" is a lembaga.
+    assert answerer.table.read("Which agency had the highest SPBE index in 2024?").category is None
+    assert answerer.table.read("the highest non-ministerial agency in 2024?").category == "lembaga"
 
 
 def test_a_count_of_a_predikat_and_those_above_or_below_it():

@@ -622,25 +622,30 @@ class Responder:
         chosen = self._choose(leader, passages)
         budget = self.thresholds.opening
         answers = attribute.holds if attribute else None
-        openings = [(leader, quote_window(leader.text, terms, budget))]
         # The ayat of the same Pasal sharing most of the question's words opens the reply too, in the room
         # left: a question often asks two things of one Pasal ("ketuanya siapa dan bertanggung jawab ke
         # siapa?"), and the search ranks one passage per Pasal.
         unit = self.index.unit(leader)
+        order = [leader]
         if (leader.citation.pasal or "").isdigit():
             second = _closest_sibling(leader, unit, terms, answers)
             if second is not None:
-                room = max(budget // 2, budget - len(openings[0][1]))
-                openings.append((second, quote_window(second.text, terms, room)))
+                order.append(second)
                 # The ayat that holds what is asked ("ditetapkan oleh ..." for "siapa yang menetapkan?")
-                # opens the reply when the leader, which names the subject most, does not hold it.
+                # opens the reply when the leader, which names the subject most, does not hold it, and so
+                # it has the whole opening's room (a list it holds is not cut for the leader's sake).
                 if answers and answers(second.text) and not answers(leader.text):
-                    openings.reverse()
+                    order.reverse()
+        openings = [(order[0], quote_window(order[0].text, terms, budget))]
+        for other in order[1:]:
+            room = max(budget // 2, budget - len(openings[0][1]))
+            openings.append((other, quote_window(other.text, terms, room)))
         whole = {p.chunk_id for p, q in openings if q == p.text}
         if len(chosen) == 1 and len(leader.text) > self.thresholds.long_quote:
             excerpt = self._excerpt(leader, terms)
             # A long passage alone: its best lines, unless the opening already holds them all.
-            covered = all(piece.strip() in openings[0][1] for piece in excerpt.split("…"))
+            opened = next(q for p, q in openings if p.chunk_id == leader.chunk_id)
+            covered = all(piece.strip() in opened for piece in excerpt.split("…"))
             rest = [] if leader.chunk_id in whole or covered else [(leader, excerpt)]
         else:
             # An ayat quoted whole in the opening is not quoted again; one cut to a window is, in full.

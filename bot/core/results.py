@@ -224,6 +224,10 @@ class ResultTable:
                 own = replace(
                     own, others=tuple(c for c in map(_all, categories[1:]) if c and c != own.category)
                 )
+            groups = {c.group for c in v.categories if c.group}
+            if own.ask == "count" and not own.predikat and {own.category, *own.others} <= {None, *groups}:
+                # "brp instansi, pusatnya brp, pemdanya brp?": how many took part is told by group anyway.
+                own = replace(own, category=None, others=())
         previous = (
             ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
         )
@@ -384,12 +388,19 @@ class ResultAnswerer:
     # -- helpers ---------------------------------------------------------------------------------
     def _category_label(self, category: str | None) -> str:
         found = self.v.category(category) if category else None
-        return found.label if found else "instansi"
+        return found.label if found else category if category in self._groups.values() else "instansi"
+
+    @property
+    def _groups(self) -> dict[str, str]:
+        """Each category's group ("kementerian" -> "instansi pusat")."""
+        return {c.name: c.group for c in self.v.categories if c.group}
+
+    def _in(self, record: ResultRecord, category: str | None) -> bool:
+        """Whether a record belongs to a category, or to a group of them ("instansi pusat")."""
+        return category is None or category in (record.category, self._groups.get(record.category))
 
     def _year_rows(self, year: int, category: str | None) -> list[ResultRecord]:
-        return [
-            r for r in self.table.records if r.year == year and (category is None or r.category == category)
-        ]
+        return [r for r in self.table.records if r.year == year and self._in(r, category)]
 
     def _years(self, asked: tuple[int, ...]) -> tuple[list[int], list[int]]:
         held = [y for y in asked if y in self.table.years]
@@ -549,14 +560,17 @@ class ResultAnswerer:
         # Without a predikat asked: how many took part, by group (instansi pusat / pemerintah daerah) and
         # category, then the predikat spread.
         sizes: dict[str, dict[str, int]] = {}
-        if q.category is None:
+        if q.category is None or q.category in self._groups.values():
             for category in self.v.categories:
                 size = sum(1 for r in rows if r.category == category.name)
                 if size:
                     sizes.setdefault(category.group or category.label, {})[category.label] = size
         totals = {group: sum(parts.values()) for group, parts in sizes.items()}
         sentence = f"Tabel hasil Evaluasi SPBE {year} memuat {len(rows)} {label}"
-        if len(sizes) > 1 or any(len(parts) > 1 for parts in sizes.values()):
+        if list(sizes) == [label] and len(sizes[label]) > 1:  # a group asked: its categories
+            sentence += f" ({', '.join(f'{n} {c}' for c, n in sizes[label].items())})"
+            allowed |= _allowed(*sizes[label].values())
+        elif len(sizes) > 1 or any(len(parts) > 1 for parts in sizes.values()):
             described = (
                 f"{totals[group]} {group} ({', '.join(f'{n} {c}' for c, n in parts.items())})"
                 for group, parts in sizes.items()
