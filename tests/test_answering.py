@@ -377,6 +377,11 @@ def test_asking_what_a_thing_consists_of_is_not_a_definition(question):
             "What is a reference architecture in the national SPBE architecture regulation?",
             "Perpres 132/2022",
         ),
+        # A guideline is a kind of regulation too (terms.toml [regulation_names] generic).
+        ("In the SPBE risk management guideline, what are the impact levels?", "PermenPANRB 5/2020"),
+        # No title word, but the kind and the year name one indexed regulation; two of them name none.
+        ("Under the 2018 presidential regulation, which steps make up risk management?", "Perpres 95/2018"),
+        ("Under the 2020 ministerial regulation, who coordinates the self-assessment?", None),
         # Words every title shares, or the question's own subject away from the cue, name nothing.
         ("Under the SPBE regulation, who coordinates the architecture?", None),
         ("Which regulation says who audits security?", None),

@@ -354,6 +354,10 @@ class Lexicon:
                 score = sum(math.log((len(titled) + 1) / spread[s]) for s in matched)
                 scored.append((score + (0.1 if reg.tahun in years else 0.0), reg))
         scored.sort(key=lambda item: -item[0])
+        if not scored:
+            # No title word: a kind and a year may still name one ("the 2018 SPBE presidential regulation").
+            dated = [r for r in titled if r.tahun in years] if kinds else []
+            scored = [(0.0, dated[0])] if len(dated) == 1 else []
         if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.05):
             return None
         best = scored[0][1]
