@@ -108,6 +108,7 @@ class ResultsVocabulary:
     predikat_order: tuple[str, ...]
     asks: dict[str, tuple[str, ...]]
     ask_categories: dict[str, tuple[str, ...]]
+    domains: dict[str, tuple[str, ...]]  # each domain of the index, in the tables' column order: its words
     prefixes: dict[str, tuple[str, ...]]
     province_aliases: dict[str, str]
     pusat_aliases: dict[str, str]
@@ -116,7 +117,7 @@ class ResultsVocabulary:
     def cue(self, name: str) -> re.Pattern[str]:
         """A pattern for any of an ask's cue words, on word boundaries."""
         if name not in self._patterns:
-            words = self.asks.get(name) or self.ask_categories.get(name, ())
+            words = self.asks.get(name) or self.ask_categories.get(name) or self.domains.get(name, ())
             self._patterns[name] = words_pattern(words)
         return self._patterns[name]
 
@@ -168,6 +169,7 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
             predikat_order=tuple(raw["predikat"]["order"]),
             asks={k: tuple(v) for k, v in asks.items() if isinstance(v, list)},
             ask_categories={k: tuple(v) for k, v in asks.get("categories", {}).items()},
+            domains={k: tuple(v) for k, v in asks.get("domains", {}).items()},
             prefixes={k: tuple(v) for k, v in raw.get("prefixes", {}).items()},
             province_aliases={k.lower(): v for k, v in raw.get("aliases", {}).get("provinsi", {}).items()},
             pusat_aliases={k.lower(): v for k, v in raw.get("aliases", {}).get("pusat", {}).items()},

@@ -157,6 +157,32 @@ def test_every_category_a_question_names_is_answered_in_the_order_written():
     assert counted is not None and (counted.category, counted.others) == ("kabupaten", ())
 
 
+def test_a_domain_score_of_an_instansi_from_its_row():
+    from dataclasses import replace
+
+    alfa = replace(_record("Alfa", 3.5), domains=(4.0, 3.25, 1.5, 4.25))
+    answerer = ResultAnswerer(
+        ResultTable([alfa, replace(alfa, year=2023, domains=(3.0, 3.0, 1.25, 4.0))], [])
+    )
+    asked = answerer.table.read("nilai domain manajemen provinsi alfa 2024 berapa?")
+    assert asked is not None and asked.domain == "manajemen"
+    text = answerer.answer(asked).text
+    assert text.startswith(
+        "Nilai Domain Manajemen (D3) Pemerintah Provinsi Alfa pada Evaluasi SPBE 2024: 1,50"
+    )
+    # A follow-up keeps the domain and changes the year; "domain 1" is the first column's domain.
+    earlier = answerer.table.read("kalau 2023?", asked.topic())
+    assert (
+        earlier is not None
+        and "(D3)" in answerer.answer(earlier).text
+        and "1,25" in answerer.answer(earlier).text
+    )
+    first = answerer.table.read("domain 1 nya?", asked.topic())
+    assert first is not None and answerer.answer(first).text.startswith("Nilai Domain Kebijakan (D1)")
+    # Without the word "domain", a domain's name asks nothing of it ("layanan" is everywhere).
+    assert answerer.table.read("indeks provinsi alfa 2024 untuk layanan?").domain == ""
+
+
 def test_a_group_of_categories_is_asked_as_one():
     records = [_record("Alfa", 4.0, "kementerian"), _record("Beta", 2.0, "lembaga", predikat="Cukup")]
     records += [_record("Gama", 1.0, "kabupaten", predikat="Kurang"), _record("Delta", 3.5, "kota")]

@@ -21,6 +21,8 @@ RESULTS_ATTRIBUTE = "results"  # Topic.attribute of an answer computed from the 
 ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every instansi at once
 _YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
+# "domain manajemennya", "domain 3", "domain ke-3", "the management domain".
+_DOMAIN_RE = re.compile(r"\bdomain(?:nya)?(?:\s+(?:ke-?\s*)?([1-9])\b)?")
 _MAX_ROWS = 10
 _TYPO_MIN_LENGTH = 5  # shorter words are too often another real word one edit away
 
@@ -52,6 +54,7 @@ class ResultsQuestion:
     bound: str = ""  # "at_least" (the predikat or better: "minimal baik") or "below" ("di bawah baik")
     others: tuple[str, ...] = ()  # more categories asked the same ("kota tertinggi? kalau kabupatennya?")
     missing: str = ""  # an instansi the question names that no table holds ("badan gizi nasional")
+    domain: str = ""  # a domain of the index asked of an instansi ("domain manajemen kalbar")
 
     def topic(self) -> Topic:
         """The question as a conversation topic, for a follow-up ("kalau 2023?", "kalau jabar?")."""
@@ -65,6 +68,7 @@ class ResultsQuestion:
             *(f"other:{c}" for c in self.others),
             *(f"year:{y}" for y in self.years),
             *(f"also:{a}" for a in self.also),
+            *((f"domain:{self.domain}",) if self.domain else ()),
         )
         return Topic(query="", subject=(*subject, *extra), attribute=RESULTS_ATTRIBUTE)
 
@@ -75,7 +79,7 @@ class ResultsQuestion:
         entities = []
         for item in topic.subject:
             name, _, value = item.partition(":")
-            if name in ("ask", "category", "n", "predikat", "year", "also", "bound", "other"):
+            if name in ("ask", "category", "n", "predikat", "year", "also", "bound", "other", "domain"):
                 fields.setdefault(name, []).append(value)
             else:
                 entities.append(Entity(name, value))
@@ -89,6 +93,7 @@ class ResultsQuestion:
             also=tuple(fields.get("also", [])),
             bound=(fields.get("bound") or [""])[0],
             others=tuple(fields.get("other", [])),
+            domain=(fields.get("domain") or [""])[0],
         )
 
 
@@ -218,6 +223,9 @@ class ResultTable:
         n = int(next(g for g in m.groups() if g)) if m else 1
         own = self._standalone(flat, entities, category, ask, national, cue, years, n, predikat)
         bound = next((b for b in _BOUNDS if predikat and v.cue(b).search(flat)), "")
+        domain = self._domain(flat)
+        if own is not None and own.entities and domain:
+            own = replace(own, domain=domain)
         if own is not None:
             own = _also(replace(own, bound=bound), asked)
             if own.category and own.ask in _OF_CATEGORIES:
@@ -237,7 +245,7 @@ class ResultTable:
             previous
             and not complete
             and self._only_results_words(flat, extra=2 if shift else 0)
-            and (entities or years or ask or category or asks_value or shift)
+            and (entities or years or ask or category or asks_value or shift or domain)
         ):
             if shift and not years:
                 base = previous.years[-1] if previous.years else (self.years[-1] if self.years else 0)
@@ -251,6 +259,7 @@ class ResultTable:
                 n=n if m else previous.n,
                 predikat=predikat or previous.predikat,
                 bound=bound if predikat else previous.bound,
+                domain=domain or previous.domain,
             )
             if entities:
                 merged = replace(merged, entities=tuple(entities), category=None)
@@ -262,6 +271,17 @@ class ResultTable:
                 merged = replace(merged, ask="value", also=())
             return merged
         return own
+
+    def _domain(self, flat: str) -> str:
+        """The domain of the index a question asks about, by name or number ("domain 3"); "" for none."""
+        m = _DOMAIN_RE.search(flat)
+        if not m:
+            return ""
+        names = list(self.vocabulary.domains)
+        if m.group(1):
+            number = int(m.group(1))
+            return names[number - 1] if number <= len(names) else ""
+        return next((name for name in names if self.vocabulary.cue(name).search(flat)), "")
 
     def _unknown_instansi(self, flat: str) -> str:
         """The name of an instansi a question writes out ("badan gizi nasional") when it is none of the
@@ -285,8 +305,9 @@ class ResultTable:
         a follow-up of a results answer, not a new question about the regulations ("apa tugas bssn?")."""
         v = self.vocabulary
         rest = self._pattern.sub(" ", flat)
-        for name in (*v.asks, *v.ask_categories):
+        for name in (*v.asks, *v.ask_categories, *v.domains):
             rest = v.cue(name).sub(" ", rest)
+        rest = _DOMAIN_RE.sub(" ", rest)
         rest = self._predikat.sub(" ", _YEAR_RE.sub(" ", rest))
         return len(content_words(rest)) <= 1 + extra
 
@@ -453,7 +474,7 @@ class ResultAnswerer:
                         out.extend(self._rank(got[y]) for y in years if y in got)
                     else:
                         shown = [y for y in (years if q.years else sorted(got, reverse=True)) if y in got]
-                        out.extend(self._value(got[y]) for y in shown)
+                        out.extend(self._value(got[y], q.domain) for y in shown)
             if not out:
                 asked = ", ".join(str(y) for y in years)
                 return (
@@ -473,8 +494,18 @@ class ResultAnswerer:
                     out += [c for y in years if (c := self._average(each, y)) is not None]
         return out or self.coverage()
 
-    def _value(self, r: ResultRecord) -> Computed:
+    def _value(self, r: ResultRecord, domain: str = "") -> Computed:
         figure = f"{decimal(r.index)} (predikat {r.predikat})"
+        names = list(self.v.domains)
+        position = names.index(domain) if domain in names else -1
+        score = r.domains[position] if 0 <= position < len(r.domains) else None
+        if score is not None:
+            # The domain asked first, from its D column; the index beside it.
+            sentence = (
+                f"Nilai Domain {domain.title()} (D{position + 1}) {r.instansi} pada Evaluasi SPBE {r.year}: "
+                f"{decimal(score)}; indeks SPBE-nya {figure}."
+            )
+            return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index, score, position + 1)))
         sentence = f"Indeks SPBE {r.instansi} pada Evaluasi SPBE {r.year}: {figure}."
         return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index)))
 
