@@ -289,6 +289,10 @@ def test_follow_ups_keep_the_subject_or_the_asked_attribute(previous, current, k
         # A kind the index holds none of, named by what it is about rather than by number.
         ("pergub dki tentang spbe ada ga? isinya apa", "Pergub DKI belum ada dalam basis pengetahuan"),
         ("perda kota bandung mengenai spbe isinya apa", "Perda Kota Bandung belum ada dalam basis"),
+        # An English kind spelling (kinds.toml): "Law" is an Undang-Undang.
+        ("Under Law 27/2022, what is the fine for a data leak?", "UU 27/2022 belum ada dalam basis"),
+        # A year the documents do not reach, even with a comma after it.
+        ("hasil evaluasi spbe tahun 2031, indeks nasionalnya berapa?", "Dokumen terbaru yang saya miliki"),
     ],
 )
 def test_a_pasal_is_looked_up_only_in_the_regulation_named(dialogue_factory, question, words):

@@ -309,6 +309,16 @@ def test_years_no_report_covers_are_refused(dialogue_factory, question):
     assert "2023, 2024" in answer.text
 
 
+def test_a_figure_finer_than_the_tables_hold_or_a_score_of_something_else_is_not_a_result(dialogue_factory):
+    dialogue = dialogue_factory()
+    # The tables hold an instansi's index, predikat and domains, not its indicators: never its index instead.
+    finer = dialogue.ask("c", "nilai indikator 16 kab gowa di evaluasi spbe 2024 dapet level brp?")
+    assert finer.refused and not finer.citations and "per indikator" in finer.text
+    # "skor" and "indonesia" alone do not make a question about the national index.
+    match = dialogue.ask("d", "skor timnas indonesia lawan jepang kemarin brp?")
+    assert match.refused and match.refusal == "out_of_scope"
+
+
 def test_results_follow_the_index_and_inspect_shows_them(settings):
     shutil.copy(corpus_path(CORPUS_FILES[REPORTS[2024]]), settings.documents_dir)
     shutil.copy(corpus_path(CORPUS_FILES["Perpres 82/2023"]), settings.documents_dir)

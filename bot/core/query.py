@@ -11,7 +11,7 @@ from bot.core.models import Topic
 from bot.core.text import STOPWORDS, content_words, expand
 from knowledge.vocabulary import Attribute, Vocabulary, load_vocabulary
 
-_YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?![\d,])")
+_YEAR_RE = re.compile(r"(?<![\d,./])((?:19|20)\d{2})(?!\d|,\d)")  # "2025," ends a year; "2025,5" is no year
 _PERIOD_RE = re.compile(r"\b(?:19|20)\d{2}\s*(?:-|–|s\.?d\.?|sampai|hingga)\s*(?:19|20)\d{2}\b")
 
 _PASAL_RE = re.compile(r"\bpasal\s*(\d{1,3})\b(?:\s*(?:ayat|ay\.?)\s*\(?(\d{1,2})\)?)?")

@@ -331,6 +331,8 @@ class ResultTable:
         # A year and a figure asked name a result even without "indeks" ("kominfo 2023 nilainya brp?").
         dated = bool(years) and (valued or all(e.category in v.prefixes for e in entities))
         if entities and ((cue and valued) or dated):
+            if v.cue("finer").search(flat):
+                return ResultsQuestion("finer", tuple(entities), None, years, n, predikat)
             if ask in _OF_CATEGORIES:
                 ask = None  # "berapa nilai kalbar", "kalbar tertinggi?": the instansi's own figure
             return ResultsQuestion(ask or "value", tuple(entities), None, years, n, predikat)
@@ -448,6 +450,12 @@ class ResultAnswerer:
         """The computed answers to a question, or a refusal text."""
         if q.ask == "national":
             return self._national(q)
+        if q.ask == "finer":
+            return (
+                "Tabel hasil evaluasi yang saya miliki memuat indeks, predikat, dan nilai domain setiap "
+                "instansi, tetapi tidak memuat nilai per aspek atau per indikator, jadi saya tidak akan "
+                f"menebaknya. {self.coverage()}"
+            )
         if q.missing:
             return (
                 f"Saya tidak menemukan “{q.missing}” dalam tabel hasil evaluasi yang saya miliki, jadi saya "
