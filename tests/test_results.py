@@ -281,6 +281,18 @@ def test_computed_answers_in_a_conversation(dialogue_factory):
     assert all(not c.regulation.startswith("Laporan") for c in regulation.citations)
 
 
+def test_an_english_results_conversation(dialogue_factory):
+    dialogue = dialogue_factory()
+    first = dialogue.ask("en", "What SPBE index did the Ministry of Finance score in 2024?")
+    assert first.text.startswith("Indeks SPBE Kementerian Keuangan pada Evaluasi SPBE 2024")
+    domain = dialogue.ask("en", "And its score on the management domain?")
+    assert domain.text.startswith("Nilai Domain Manajemen (D3) Kementerian Keuangan pada Evaluasi SPBE 2024")
+    # "a year earlier" is read in the message's own words (the glossary turns "year" into "tahun"), and
+    # asking for the index again leaves the domain.
+    earlier = dialogue.ask("en", "What was its overall index a year earlier?")
+    assert earlier.text.startswith("Indeks SPBE Kementerian Keuangan pada Evaluasi SPBE 2023")
+
+
 def test_change_extremes_counts_and_national_figures(dialogue_factory):
     dialogue = dialogue_factory()
     change = dialogue.ask("c", "nilai indeks kemenkeu naik atau turun dari 2023 ke 2024?")

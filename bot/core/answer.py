@@ -363,7 +363,7 @@ class Responder:
         table = self.index.results
         if not table or (intent.known and not any(r in table.reports for r in intent.known)):
             return None
-        question = table.read(text, context.topic, self.lexicon.relative_year(intent.flat))
+        question = table.read(text, context.topic, intent.shift)
         if question is None or any(y > self.lexicon.newest_year for y in question.years):
             return None  # after the newest document: the refusal that says what is held
         answerer = ResultAnswerer(table)

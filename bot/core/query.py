@@ -56,6 +56,7 @@ class Intent:
     attribute: Attribute | None = None  # what is asked about the subject (who, when, how many...)
     later: bool = False  # about the future or what happened after the documents
     in_force: bool = False  # "kapan perpres ini mulai berlaku?"
+    shift: int = 0  # a year named relative to the conversation's: -1 "tahun sebelumnya", +1 "the year after"
     # "bedanya X dengan Y?": each term with the regulations named beside it ("audit TIK di perpres 95").
     comparison: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -134,7 +135,7 @@ def resolve(intent: Intent, topic: Topic | None, lexicon: Lexicon) -> Resolution
     if topic is None or intent.anchored or not intent.leans_back:
         return Resolution(intent.flat, intent.attribute, False, intent.subject, intent.years)
     years = _YEAR_RE.findall(topic.query)
-    shift = lexicon.relative_year(intent.flat)
+    shift = intent.shift
     if intent.years:
         carried: list[str] = []  # the turn names its own year
     elif shift and years:
@@ -280,7 +281,9 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
     years = tuple(int(y) for y in _YEAR_RE.findall(_PERIOD_RE.sub(" ", unnamed)))
     attribute = lexicon.attribute(flat)
     subject = _subject(flat, attribute, regulations, lexicon)
-    if lexicon.relative_year(flat):  # "tahun sebelumnya" names a year, not a subject
+    # In the message's own words too: the glossary reads "a year earlier" as "a tahun earlier".
+    shift = lexicon.relative_year(flat) or lexicon.relative_year(expand(text).lower())
+    if shift:  # "tahun sebelumnya" names a year, not a subject
         vocabulary = lexicon.vocabulary
         relative = {w for p in (*vocabulary.previous_year, *vocabulary.next_year) for w in p.split()}
         subject = tuple(w for w in subject if w not in relative)
@@ -311,6 +314,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
         later=lexicon.later_event(flat) or lexicon.later_event(expand(text)),
         comparison=comparison_terms(text, lexicon),
         in_force=bool(_IN_FORCE_RE.search(flat)) and own_words <= 6,
+        shift=shift,
     )
 
 

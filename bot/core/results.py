@@ -22,6 +22,7 @@ ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every inst
 _YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 # "domain manajemennya", "domain 3", "domain ke-3", "the management domain".
+_INDEX_RE = re.compile(r"\b(?:indeks|index)\w*")
 _DOMAIN_RE = re.compile(r"\bdomain(?:nya)?(?:\s+(?:ke-?\s*)?([1-9])\b)?")
 _MAX_ROWS = 10
 _TYPO_MIN_LENGTH = 5  # shorter words are too often another real word one edit away
@@ -259,7 +260,8 @@ class ResultTable:
                 n=n if m else previous.n,
                 predikat=predikat or previous.predikat,
                 bound=bound if predikat else previous.bound,
-                domain=domain or previous.domain,
+                # "kalau 2023?" keeps the domain asked; "and its overall index?" asks the index again.
+                domain=domain or ("" if _INDEX_RE.search(flat) else previous.domain),
             )
             if entities:
                 merged = replace(merged, entities=tuple(entities), category=None)
