@@ -106,6 +106,8 @@ class ResultsVocabulary:
     not_names: frozenset[str]  # words after them that name no instansi ("daerah", "pusat")
     categories: tuple[Category, ...]
     predikat_order: tuple[str, ...]
+    predikat_bounds: dict[str, float]  # the lowest index of each predikat (for the national index)
+    national_index_rows: tuple[str, ...]  # the national table's row holding the index itself
     asks: dict[str, tuple[str, ...]]
     ask_categories: dict[str, tuple[str, ...]]
     domains: dict[str, tuple[str, ...]]  # each domain of the index, in the tables' column order: its words
@@ -167,6 +169,8 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
                 for c in raw["category"]
             ),
             predikat_order=tuple(raw["predikat"]["order"]),
+            predikat_bounds={k: float(v) for k, v in raw["predikat"].get("lower_bounds", {}).items()},
+            national_index_rows=tuple(r.lower() for r in raw["predikat"].get("national_index_rows", ())),
             asks={k: tuple(v) for k, v in asks.items() if isinstance(v, list)},
             ask_categories={k: tuple(v) for k, v in asks.get("categories", {}).items()},
             domains={k: tuple(v) for k, v in asks.get("domains", {}).items()},

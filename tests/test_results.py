@@ -304,7 +304,9 @@ def test_change_extremes_counts_and_national_figures(dialogue_factory):
     # The report's own statement of the totals is quoted first.
     assert "dilaksanakan terhadap 615 IPPD" in count.citations[0].quote
     national = dialogue.ask("f", "indeks spbe nasional 2022 berapa")
-    assert "Indeks SPBE Nasional 2,34" in national.text and "<pre>" in to_html(national.text)
+    # The index first, with the predikat of its interval (results.toml lower_bounds), then its domains.
+    assert "Pada 2022: Indeks SPBE Nasional 2,34 (predikat Cukup); Indeks Domain" in national.text
+    assert "<pre>" in to_html(national.text)
 
 
 @pytest.mark.parametrize(

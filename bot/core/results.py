@@ -651,6 +651,11 @@ class ResultAnswerer:
         allowed |= {n for f in (head, *domains) for n in re.findall(r"\d+", f.measure)}
         return Computed(sentence, (head, *domains), frozenset(allowed), show_rows=False)
 
+    def _predikat_of(self, index: float) -> str:
+        """The predikat whose interval holds an index (results.toml lower_bounds); "" when none is set."""
+        bounds = sorted(self.v.predikat_bounds.items(), key=lambda item: -item[1])
+        return next((name.title() for name, low in bounds if round(index, 2) >= low), "")
+
     def _national(self, q: ResultsQuestion) -> list[Computed] | str:
         years = q.years or ((self.table.figure_years[-1],) if self.table.figure_years else ())
         out: list[Computed] = []
@@ -659,8 +664,16 @@ class ResultAnswerer:
             yearly = [f for f in figures if f.table == self._national_table(figures)]
             if not yearly:
                 continue
-            parts = "; ".join(f"{f.measure} {decimal(f.value)}" for f in yearly)
-            sentence = f"Pada {year}: {parts}."
+            # The index first, with the predikat its interval gives; then its domains.
+            head = next((f for f in yearly if f.measure.lower() in self.v.national_index_rows), None)
+            rest = [f for f in yearly if f is not head]
+            sentence = f"Pada {year}: "
+            if head is not None:
+                grade = self._predikat_of(head.value)
+                sentence += f"{head.measure} {decimal(head.value)}"
+                sentence += f" (predikat {grade})" if grade else ""
+                sentence += "; " if rest else ""
+            sentence += "; ".join(f"{f.measure} {decimal(f.value)}" for f in rest) + "."
             out.append(
                 Computed(sentence, tuple(yearly), frozenset(_allowed(year, *(f.value for f in yearly))))
             )
