@@ -111,6 +111,7 @@ class ResultsVocabulary:
     asks: dict[str, tuple[str, ...]]
     ask_categories: dict[str, tuple[str, ...]]
     domains: dict[str, tuple[str, ...]]  # each domain of the index, in the tables' column order: its words
+    domain_pattern: re.Pattern[str]  # a domain asked ("domain 3", "domain manajemennya"); group n: number
     prefixes: dict[str, tuple[str, ...]]
     province_aliases: dict[str, str]
     pusat_aliases: dict[str, str]
@@ -174,6 +175,7 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
             asks={k: tuple(v) for k, v in asks.items() if isinstance(v, list)},
             ask_categories={k: tuple(v) for k, v in asks.get("categories", {}).items()},
             domains={k: tuple(v) for k, v in asks.get("domains", {}).items()},
+            domain_pattern=re.compile(asks.get("domain_pattern", "(?!x)x")),
             prefixes={k: tuple(v) for k, v in raw.get("prefixes", {}).items()},
             province_aliases={k.lower(): v for k, v in raw.get("aliases", {}).get("provinsi", {}).items()},
             pusat_aliases={k.lower(): v for k, v in raw.get("aliases", {}).get("pusat", {}).items()},

@@ -21,9 +21,6 @@ RESULTS_ATTRIBUTE = "results"  # Topic.attribute of an answer computed from the 
 ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every instansi at once
 _YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
-# "domain manajemennya", "domain 3", "domain ke-3", "the management domain".
-_INDEX_RE = re.compile(r"\b(?:indeks|index)\w*")
-_DOMAIN_RE = re.compile(r"\bdomain(?:nya)?(?:\s+(?:ke-?\s*)?([1-9])\b)?")
 _MAX_ROWS = 10
 _TYPO_MIN_LENGTH = 5  # shorter words are too often another real word one edit away
 
@@ -261,7 +258,7 @@ class ResultTable:
                 predikat=predikat or previous.predikat,
                 bound=bound if predikat else previous.bound,
                 # "kalau 2023?" keeps the domain asked; "and its overall index?" asks the index again.
-                domain=domain or ("" if _INDEX_RE.search(flat) else previous.domain),
+                domain=domain or ("" if v.cue("index").search(flat) else previous.domain),
             )
             if entities:
                 merged = replace(merged, entities=tuple(entities), category=None)
@@ -276,12 +273,12 @@ class ResultTable:
 
     def _domain(self, flat: str) -> str:
         """The domain of the index a question asks about, by name or number ("domain 3"); "" for none."""
-        m = _DOMAIN_RE.search(flat)
+        m = self.vocabulary.domain_pattern.search(flat)
         if not m:
             return ""
         names = list(self.vocabulary.domains)
-        if m.group(1):
-            number = int(m.group(1))
+        if m.groupdict().get("n"):
+            number = int(m.group("n"))
             return names[number - 1] if number <= len(names) else ""
         return next((name for name in names if self.vocabulary.cue(name).search(flat)), "")
 
@@ -309,7 +306,7 @@ class ResultTable:
         rest = self._pattern.sub(" ", flat)
         for name in (*v.asks, *v.ask_categories, *v.domains):
             rest = v.cue(name).sub(" ", rest)
-        rest = _DOMAIN_RE.sub(" ", rest)
+        rest = v.domain_pattern.sub(" ", rest)
         rest = self._predikat.sub(" ", _YEAR_RE.sub(" ", rest))
         return len(content_words(rest)) <= 1 + extra
 
