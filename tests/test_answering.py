@@ -301,6 +301,17 @@ def test_a_pasal_is_looked_up_only_in_the_regulation_named(dialogue_factory, que
     assert words in answer.text
 
 
+def test_a_kind_with_words_naming_no_indexed_regulation_says_whose_pasal_it_quotes(dialogue_factory):
+    dialogue = dialogue_factory()
+    # "perpres satu data indonesia" names no indexed Perpres: the quoted Pasal is said to be another's.
+    unnamed = dialogue.ask("c", "perpres satu data indonesia pasal 3 isinya apa?")
+    assert unnamed.text.startswith("Catatan: “perpres satu data indonesia” tidak saya temukan")
+    assert f"Yang saya kutip adalah {unnamed.citations[0].regulation};" in unnamed.text
+    # A regulation named by its number, acronym or title words gets no such note.
+    for question in ("isi pasal 40 perpres 95 apa?", "pasal 3 perpres spbe apa?", "pasal 5 perpres yg baru?"):
+        assert not dialogue.ask("d", question).text.startswith("Catatan"), question
+
+
 @pytest.mark.parametrize(
     ("argument", "question"),
     [

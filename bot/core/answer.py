@@ -520,6 +520,21 @@ class Responder:
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:
+        answer = self._look_up(intent, context)
+        unresolved = None if intent.known else self.lexicon.unresolved_kind(intent.text)
+        if unresolved and not answer.refused:
+            # "perpres satu data indonesia pasal 3": the words may name a regulation we do not hold, or
+            # only a subject ("perpres pemda"); the reply says plainly whose Pasal it quotes.
+            cited = answer.citations[0].regulation if answer.citations else ""
+            note = (
+                f"Catatan: “{unresolved}” tidak saya temukan sebagai nama regulasi dalam basis pengetahuan "
+                f"saya. Yang saya kutip adalah {cited}; jika yang Anda maksud regulasi lain, regulasi itu "
+                "belum saya miliki.\n\n"
+            )
+            return replace(answer, text=note + answer.text)
+        return answer
+
+    def _look_up(self, intent: Intent, context: Context) -> Answer:
         # A regulation the question names is the only place to look: Pasal 12 of a regulation that has six
         # is "not found", never Pasal 12 of another regulation.
         candidates = list(intent.known) or [*context.regulations]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -424,6 +425,26 @@ class Lexicon:
             best.kind, best.nomor, best.tahun, m.string[m.start() : end], best.short_name, best.qualifier
         )
         return mention, end
+
+    def unresolved_kind(self, text: str) -> str | None:
+        """A kind the index holds, written with words that name none of its indexed regulations
+        ("perpres satu data indonesia pasal 3"): the words as written; None when there is no such naming.
+
+        The words run from the kind up to "pasal", "ayat" or a number, chat words at their end left out; at
+        least two must carry content, so "perpres yg baru" or "perpres ini" name nothing of their own.
+        """
+        flat = expand(text)
+        ignored = STOPWORDS | self.vocabulary.filler | set(self.vocabulary.title_joiners)
+        for kind, _, _, title in self._kind_patterns:
+            if title is None or not any(r.kind == kind.short for r in self.regulations):
+                continue
+            for m in title.finditer(flat):
+                own = list(itertools.takewhile(lambda w: w not in ("pasal", "ayat"), m.group("t").split()))
+                while own and own[-1] in ignored:
+                    own.pop()
+                if sum(1 for w in own if w not in ignored) >= 2 and self._by_title(kind, m) is None:
+                    return " ".join([m.group("sp"), *own])
+        return None
 
     def yearly(self, year: int) -> tuple[str, ...]:
         """Indexed documents named by a year (an evaluation report), for that year."""
