@@ -11,7 +11,7 @@ import json
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,11 @@ class ResultsVocabulary:
     def category(self, name: str) -> Category | None:
         """A category by name."""
         return next((c for c in self.categories if c.name == name), None)
+
+    @cached_property
+    def groups(self) -> dict[str, str]:
+        """Each category's group ("kementerian" -> "instansi pusat")."""
+        return {c.name: c.group for c in self.categories if c.group}
 
 
 def words_pattern(words: tuple[str, ...] | list[str]) -> re.Pattern[str]:

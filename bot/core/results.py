@@ -230,7 +230,7 @@ class ResultTable:
                 own = replace(
                     own, others=tuple(c for c in map(_all, categories[1:]) if c and c != own.category)
                 )
-            groups = {c.group for c in v.categories if c.group}
+            groups = set(v.groups.values())
             if own.ask == "count" and not own.predikat and {own.category, *own.others} <= {None, *groups}:
                 # "brp instansi, pusatnya brp, pemdanya brp?": how many took part is told by group anyway.
                 own = replace(own, category=None, others=())
@@ -410,16 +410,11 @@ class ResultAnswerer:
     # -- helpers ---------------------------------------------------------------------------------
     def _category_label(self, category: str | None) -> str:
         found = self.v.category(category) if category else None
-        return found.label if found else category if category in self._groups.values() else "instansi"
-
-    @property
-    def _groups(self) -> dict[str, str]:
-        """Each category's group ("kementerian" -> "instansi pusat")."""
-        return {c.name: c.group for c in self.v.categories if c.group}
+        return found.label if found else category if category in self.v.groups.values() else "instansi"
 
     def _in(self, record: ResultRecord, category: str | None) -> bool:
         """Whether a record belongs to a category, or to a group of them ("instansi pusat")."""
-        return category is None or category in (record.category, self._groups.get(record.category))
+        return category is None or category in (record.category, self.v.groups.get(record.category))
 
     def _year_rows(self, year: int, category: str | None) -> list[ResultRecord]:
         return [r for r in self.table.records if r.year == year and self._in(r, category)]
@@ -598,7 +593,7 @@ class ResultAnswerer:
         # Without a predikat asked: how many took part, by group (instansi pusat / pemerintah daerah) and
         # category, then the predikat spread.
         sizes: dict[str, dict[str, int]] = {}
-        if q.category is None or q.category in self._groups.values():
+        if q.category is None or q.category in self.v.groups.values():
             for category in self.v.categories:
                 size = sum(1 for r in rows if r.category == category.name)
                 if size:
