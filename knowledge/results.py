@@ -89,6 +89,15 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of a category that tables of its own hold (the LPNK among the lembaga)."""
+
+    category: str
+    title: str  # lowercase words of its tables' titles
+    label: str
+
+
+@dataclass(frozen=True)
 class ResultsVocabulary:
     """results.toml, read once."""
 
@@ -104,6 +113,7 @@ class ResultsVocabulary:
     average_domain_rows: str  # a regular expression: the domain rows of a table of averages
     instansi_kinds: tuple[str, ...]  # words that start an instansi's name ("badan", "kabupaten")
     not_names: frozenset[str]  # words after them that name no instansi ("daerah", "pusat")
+    nation_kinds: frozenset[str]  # kinds after which the nation's name is the nation ("pemerintah indonesia")
     categories: tuple[Category, ...]
     predikat_order: tuple[str, ...]
     predikat_bounds: dict[str, float]  # the lowest index of each predikat (for the national index)
@@ -112,6 +122,8 @@ class ResultsVocabulary:
     ask_categories: dict[str, tuple[str, ...]]
     domains: dict[str, tuple[str, ...]]  # each domain of the index, in the tables' column order: its words
     domain_pattern: re.Pattern[str]  # a domain asked ("domain 3", "domain manajemennya"); group n: number
+    numbers: dict[str, int]  # numbers written as words ("tiga", "three")
+    parts: dict[str, Part]  # parts of a category by the name questions use ("lpnk")
     prefixes: dict[str, tuple[str, ...]]
     province_aliases: dict[str, str]
     pusat_aliases: dict[str, str]
@@ -162,6 +174,7 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
             average_domain_rows=tables.get("average_domain_rows", "(?!)"),
             instansi_kinds=tuple(w.lower() for w in raw.get("instansi_names", {}).get("kinds", ())),
             not_names=frozenset(w.lower() for w in raw.get("instansi_names", {}).get("not_names", ())),
+            nation_kinds=frozenset(w.lower() for w in raw.get("instansi_names", {}).get("nation_kinds", ())),
             categories=tuple(
                 Category(
                     c["name"],
@@ -181,6 +194,11 @@ def load_results_vocabulary(folder: Path | None = None) -> ResultsVocabulary:
             ask_categories={k: tuple(v) for k, v in asks.get("categories", {}).items()},
             domains={k: tuple(v) for k, v in asks.get("domains", {}).items()},
             domain_pattern=re.compile(asks.get("domain_pattern", "(?!x)x")),
+            numbers={k.lower(): int(v) for k, v in asks.get("numbers", {}).items()},
+            parts={
+                name: Part(str(p["category"]), str(p["title"]).lower(), str(p.get("label", name)))
+                for name, p in raw.get("parts", {}).items()
+            },
             prefixes={k: tuple(v) for k, v in raw.get("prefixes", {}).items()},
             province_aliases={k.lower(): v for k, v in raw.get("aliases", {}).get("provinsi", {}).items()},
             pusat_aliases={k.lower(): v for k, v in raw.get("aliases", {}).get("pusat", {}).items()},

@@ -202,7 +202,8 @@ def test_a_group_of_categories_is_asked_as_one():
     assert "memuat 4 instansi: 2 pemerintah daerah (1 kabupaten, 1 kota) dan 2 instansi pusat" in told
     # In English "agency" is any government body; "non-ministerial agency" is a lembaga.
     assert answerer.table.read("Which agency had the highest SPBE index in 2024?").category is None
-    assert answerer.table.read("the highest non-ministerial agency in 2024?").category == "lembaga"
+    # ...and the LPNK are the lembaga of their own tables (results.toml [parts]).
+    assert answerer.table.read("the highest non-ministerial agency in 2024?").category == "lpnk"
 
 
 def test_a_count_of_a_predikat_and_those_above_or_below_it():
@@ -222,7 +223,9 @@ def test_a_count_of_a_predikat_and_those_above_or_below_it():
     below = answerer.answer(answerer.table.read("ada berapa provinsi yang di bawah baik tahun 2024?")).text
     assert "2 dari 5 provinsi mendapat predikat di bawah Baik (Cukup 1, Kurang 1)" in below
     exact = answerer.answer(answerer.table.read("berapa provinsi yang predikatnya baik 2024?")).text
-    assert "1 dari 5 provinsi mendapat predikat Baik." in exact
+    # A few are named, best first, with their index.
+    assert "1 dari 5 provinsi mendapat predikat Baik: Pemerintah Provinsi Gama (3,00)." in exact
+    assert "(Cukup 1, Kurang 1): Pemerintah Provinsi Delta (2,20); Pemerintah Provinsi Eko (1,50)." in below
     # The bound is carried by the conversation topic, as a follow-up "kalau 2023?" needs.
     assert ResultsQuestion.from_topic(at_least.topic()).bound == "at_least"
 
@@ -365,3 +368,89 @@ def test_an_instansi_no_table_holds_is_refused_by_name(table, question, missing)
     if missing:
         reply = ResultAnswerer(table).answer(asked)
         assert reply.refused and not reply.citations and f"“{missing}”" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "region", "category"),
+    [
+        ("pemda di jatim yg indeks spbe nya paling bawah 2024 siapa?", "Jawa Timur", "pemerintah daerah"),
+        ("kabupaten se-jabar yg indeksnya tertinggi 2023?", "Jawa Barat", "kabupaten"),
+        ("5 kota tertinggi di jawa tengah 2024", "Jawa Tengah", "kota"),
+        ("brp pemda di jawa timur yg dapet predikat memuaskan 2024?", "Jawa Timur", "pemerintah daerah"),
+        # Provinces do not lie in a province, and a province's own figure is not bounded by it.
+        ("provinsi tertinggi di indonesia 2024", "", "provinsi"),
+        ("indeks spbe jatim 2024 berapa?", "", None),
+    ],
+)
+def test_a_question_over_many_instansi_bounded_to_one_province(table, question, region, category):
+    asked = table.read(question)
+    assert asked is not None and (asked.region, asked.category) == (region, category)
+
+
+def test_the_regional_governments_of_a_province_counted_ranked_and_followed_up(table, dialogue_factory):
+    answerer = ResultAnswerer(table)
+    lowest = answerer.answer(table.read("pemda di jatim yg indeks spbe nya paling bawah 2024 siapa?"))
+    rows = [r for r in table.records if r.year == 2024 and r.region == "Jawa Timur"]
+    least = min(r.index for r in rows)
+    assert f"di antara {len(rows)} pemerintah daerah di Jawa Timur pada Evaluasi SPBE 2024" in lowest.text
+    assert all(r.instansi in lowest.text for r in rows if r.index == least)
+    # A province named before, then "di sana": its regional governments; naming another moves the bound.
+    dialogue = dialogue_factory()
+    dialogue.ask("p", "indeks papua pegunungan 2023?")
+    there = dialogue.ask("p", "yg paling tinggi di sana siapa?")
+    assert there.text.startswith("Indeks SPBE tertinggi di antara") and "di Papua Pegunungan" in there.text
+    moved = dialogue.ask("p", "kalau di jatim?")
+    assert "pemerintah daerah di Jawa Timur pada Evaluasi SPBE 2023" in moved.text
+
+
+def test_parts_of_a_category_number_words_and_listed_counts(table):
+    answerer = ResultAnswerer(table)
+    # The LPNK are the lembaga of their own tables, not every lembaga (results.toml [parts]).
+    lpnk = table.read("Which non-ministerial agency (LPNK) scored highest in SPBE 2024?")
+    assert lpnk is not None and lpnk.category == "lpnk"
+    lpnk_rows = [r for r in table.records if r.year == 2024 and "non kementerian" in r.table.lower()]
+    assert lpnk_rows and f"di antara {len(lpnk_rows)} LPNK" in answerer.answer(lpnk).text
+    lns = table.read("di tabel lembaga non struktural 2023 yg indeksnya paling tinggi siapa?")
+    assert lns is not None and lns.category == "lns"
+    # Numbers written as words.
+    three = table.read("Which three ministries had the highest SPBE index in 2024?")
+    assert three is not None and (three.ask, three.category, three.n) == ("top", "kementerian", 3)
+    # A count of a few names them.
+    counted = answerer.answer(table.read("ada brp kementerian yg predikatnya memuaskan tahun 2023?")).text
+    best = [r for r in table.records if r.year == 2023 and r.category == "kementerian"]
+    best = [r for r in best if r.predikat.lower() == "memuaskan"]
+    assert f"{len(best)} dari" in counted and all(r.instansi in counted for r in best)
+
+
+def test_national_domains_ranked_and_an_average_s_change(table):
+    answerer = ResultAnswerer(table)
+    domains = table.read(
+        "domain spbe yg nilainya paling tinggi dan paling rendah secara nasional 2024 apa aja?"
+    )
+    assert domains is not None and (domains.ask, domains.also) == ("domains", ("top", "bottom"))
+    text = answerer.answer(domains).text
+    assert text.startswith("Pada 2024, domain dengan indeks nasional tertinggi Indeks Domain Layanan (3,78)")
+    assert "terendah Indeks Domain Manajemen (1,86)" in text
+    moved = table.read("rerata indeks pemprov naik brp dr evaluasi 2023 ke 2024?")
+    assert moved is not None and (moved.ask, moved.category, moved.also) == (
+        "average",
+        "provinsi",
+        ("change",),
+    )
+    first = answerer.answer(moved).text.split("\n")[0]
+    assert re.fullmatch(
+        r"Rata-rata indeks SPBE provinsi (naik|turun) \d,\d\d poin: dari .+ pada 2023 .+ 2024\.", first
+    )
+
+
+def test_a_year_no_report_covers_beside_one_held_is_refused(table):
+    asked = table.read("indeks spbe pemkot bandung tahun 2022 brp ya? mau bandingin sama 2024")
+    reply = ResultAnswerer(table).answer(asked)
+    assert reply.refused and not reply.citations and "tahun 2022 tidak ada" in reply.text
+    # The year of a regulation's number is not a year asked.
+    assert table.read("menurut perpres 95/2018, indeks kalbar 2024 berapa?").years == (2024,)
+
+
+def test_an_instansi_named_with_capitals_ends_where_they_do(table):
+    asked = table.read("What SPBE index did Bank Indonesia receive in the 2023 evaluation?")
+    assert asked is not None and asked.missing == "bank indonesia"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
-from bot.core.results import ResultAnswerer
+from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer
 from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_of
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
@@ -204,7 +204,9 @@ class Responder:
         shown: list[tuple[str, Answer]] = []
         for part, answer in answers:
             units = {unit_key(c) for c in answer.citations}
-            if units and any(units <= {unit_key(c) for c in a.citations} for _, a in shown):
+            # A figure computed from the same table is another answer ("... kurang? yg tertinggi di sana?").
+            computed = answer.topic is not None and answer.topic.attribute == RESULTS_ATTRIBUTE
+            if units and not computed and any(units <= {unit_key(c) for c in a.citations} for _, a in shown):
                 continue  # the same provisions answer it: quoted once
             shown.append((part, answer))
         if len(shown) == 1:

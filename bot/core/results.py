@@ -19,7 +19,8 @@ from knowledge.schema import Citation, squash
 
 RESULTS_ATTRIBUTE = "results"  # Topic.attribute of an answer computed from the records
 ALL_CATEGORIES = "semua"  # results.toml [asks.categories]: words for every instansi at once
-_YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
+# A year, not the year of a regulation's number ("perpres 95/2018").
+_YEAR_RE = re.compile(r"(?<![/\d])\b((?:19|20)\d{2})\b")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 _MAX_ROWS = 10
 _TYPO_MIN_LENGTH = 5  # shorter words are too often another real word one edit away
@@ -53,6 +54,7 @@ class ResultsQuestion:
     others: tuple[str, ...] = ()  # more categories asked the same ("kota tertinggi? kalau kabupatennya?")
     missing: str = ""  # an instansi the question names that no table holds ("badan gizi nasional")
     domain: str = ""  # a domain of the index asked of an instansi ("domain manajemen kalbar")
+    region: str = ""  # the province whose regional governments a question looks over ("pemda di jatim")
 
     def topic(self) -> Topic:
         """The question as a conversation topic, for a follow-up ("kalau 2023?", "kalau jabar?")."""
@@ -67,6 +69,7 @@ class ResultsQuestion:
             *(f"year:{y}" for y in self.years),
             *(f"also:{a}" for a in self.also),
             *((f"domain:{self.domain}",) if self.domain else ()),
+            *((f"region:{self.region}",) if self.region else ()),
         )
         return Topic(query="", subject=(*subject, *extra), attribute=RESULTS_ATTRIBUTE)
 
@@ -77,7 +80,18 @@ class ResultsQuestion:
         entities = []
         for item in topic.subject:
             name, _, value = item.partition(":")
-            if name in ("ask", "category", "n", "predikat", "year", "also", "bound", "other", "domain"):
+            if name in (
+                "ask",
+                "category",
+                "n",
+                "predikat",
+                "year",
+                "also",
+                "bound",
+                "other",
+                "domain",
+                "region",
+            ):
                 fields.setdefault(name, []).append(value)
             else:
                 entities.append(Entity(name, value))
@@ -92,6 +106,7 @@ class ResultsQuestion:
             bound=(fields.get("bound") or [""])[0],
             others=tuple(fields.get("other", [])),
             domain=(fields.get("domain") or [""])[0],
+            region=(fields.get("region") or [""])[0],
         )
 
 
@@ -143,6 +158,9 @@ class ResultTable:
         # A province's name alone means the province; a kind of government written shortly before it
         # (a Kabupaten's or Kota's prefix) means it does not.
         self._own_region = {c.name for c in v.categories if c.region == "self"}
+        # What lies inside a province: the categories in a province's table, their group, every instansi.
+        inside = {c.name for c in v.categories if c.region == "table"}
+        self._in_regions = inside | {v.groups[c] for c in inside if c in v.groups} | {ALL_CATEGORIES}
         self._other_prefixes = words_pattern(
             [p for name, prefixes in v.prefixes.items() if name not in self._own_region for p in prefixes]
         )
@@ -206,27 +224,32 @@ class ResultTable:
         years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(flat)))
         cue = v.cue("topic").search(flat) is not None
         entities = self.find(text, typos=cue)
-        # The categories named, in the order written: "kota ...? kalau kabupatennya?" asks both.
-        named = sorted(
-            ((m.start(), c) for c in v.ask_categories if (m := v.cue(c).search(flat))), key=lambda x: x[0]
-        )
-        # "semua" (every category: "berapa instansi kabupaten ...") yields to a category named beside it.
-        categories = sorted((c for _, c in named), key=lambda c: c == ALL_CATEGORIES)
+        categories = self._categories(flat)
         category = categories[0] if categories else None
         asked = [a for a in _ASKS if v.cue(a).search(flat)]
+        if "average" in asked and not entities:
+            asked.remove("average")  # "rerata pemprov naik brp?": the average is what changed
+            asked.insert(0, "average")
         ask = asked[0] if asked else None
         national = v.cue("national").search(flat) is not None
         predikat = next((p for p in v.predikat_order if re.search(rf"\b{re.escape(p)}\b", flat)), None)
-        m = self._top_n.search(flat)
+        m = self._top_n.search(self._digits(flat))
         n = int(next(g for g in m.groups() if g)) if m else 1
-        own = self._standalone(flat, entities, category, ask, national, cue, years, n, predikat)
+        region = self._scope(flat, entities, ask, category)
+        if region:
+            # "pemda di jatim yang terendah": the regional governments in the province, not the province.
+            scoped = category if category in self._in_regions else None
+            own: ResultsQuestion | None = ResultsQuestion(ask or "value", (), scoped, years, n, predikat)
+            own = replace(own, region=region)
+        else:
+            own = self._standalone(text, flat, entities, category, ask, national, cue, years, n, predikat)
         bound = next((b for b in _BOUNDS if predikat and v.cue(b).search(flat)), "")
         domain = self._domain(flat)
         if own is not None and own.entities and domain:
             own = replace(own, domain=domain)
         if own is not None:
             own = _also(replace(own, bound=bound), asked)
-            if own.category and own.ask in _OF_CATEGORIES:
+            if (own.category or own.region) and own.ask in _OF_CATEGORIES:
                 own = replace(
                     own, others=tuple(c for c in map(_all, categories[1:]) if c and c != own.category)
                 )
@@ -237,7 +260,10 @@ class ResultTable:
         previous = (
             ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
         )
-        complete = own is not None and bool(own.entities or own.category or own.predikat) and bool(years)
+        complete = own is not None and (
+            own.ask in ("national", "domains")
+            or (bool(own.entities or own.category or own.predikat) and bool(years))
+        )
         asks_value = v.cue("value").search(flat) is not None
         if (
             previous
@@ -260,8 +286,14 @@ class ResultTable:
                 # "kalau 2023?" keeps the domain asked; "and its overall index?" asks the index again.
                 domain=domain or ("" if v.cue("index").search(flat) else previous.domain),
             )
-            if entities:
-                merged = replace(merged, entities=tuple(entities), category=None)
+            # "yang tertinggi di sana?" after a province: its regional governments.
+            region = self._scope(
+                flat, entities or list(previous.entities), merged.ask, None, bool(previous.region)
+            )
+            if region:  # "kalau di jabar?" after "pemda di jatim yang terendah"
+                merged = replace(merged, entities=(), region=region)
+            elif entities:
+                merged = replace(merged, entities=tuple(entities), category=None, region="")
             elif category:
                 merged = replace(merged, entities=(), category=_all(category), others=())
             if ask:
@@ -270,6 +302,48 @@ class ResultTable:
                 merged = replace(merged, ask="value", also=())
             return merged
         return own
+
+    def _categories(self, flat: str) -> list[str]:
+        """The categories a question names, in the order written ("kota ...? kalau kabupatennya?" asks both);
+        a longer name wins over one inside it ("lembaga non struktural" is the LNS, not every lembaga), and
+        "semua" (every category: "berapa instansi kabupaten ...") yields to a category named beside it."""
+        v = self.vocabulary
+        spans = [(m.start(), m.end(), c) for c in v.ask_categories for m in v.cue(c).finditer(flat)]
+        kept = [
+            (start, c)
+            for start, end, c in spans
+            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+        ]
+        named = list(dict.fromkeys(c for _, c in sorted(kept, key=lambda x: x[0])))
+        return sorted(named, key=lambda c: c == ALL_CATEGORIES)
+
+    def _digits(self, flat: str) -> str:
+        """Numbers written as words turned to digits ("tiga tertinggi" -> "3 tertinggi")."""
+        numbers = self.vocabulary.numbers
+        if not numbers:
+            return flat
+        return words_pattern(list(numbers)).sub(lambda m: str(numbers[m.group(0)]), flat)
+
+    def _scope(
+        self, flat: str, entities: list[Entity], ask: str | None, category: str | None, back: bool = False
+    ) -> str:
+        """The province whose regional governments a question over many instansi looks at ("pemda di jatim
+        yang terendah", "kabupaten se-jatim", "yang tertinggi di sana" after a province): its name as the
+        records' region; "" when the question is not bounded to one province. `back`: the conversation was
+        already bounded to a province, so naming another moves the bound ("kalau jabar?")."""
+        v = self.vocabulary
+        if ask not in _OF_CATEGORIES or len(entities) != 1 or entities[0].category not in self._own_region:
+            return ""
+        if category is not None and category not in self._in_regions:
+            return ""  # "provinsi tertinggi di indonesia": provinces are not inside a province
+        got = self.by_entity.get(entities[0], {})
+        region = next((r.region for r in got.values() if r.region), "")
+        names = [name for name, found in self.names.items() if entities[0] in found]
+        before = re.compile(rf"{v.cue('scope').pattern}[\s-]*$")
+        written = any(before.search(flat[: m.start()]) for m in words_pattern(names).finditer(flat)) or v.cue(
+            "scope_back"
+        ).search(flat)
+        return region if written or back or category is not None else ""
 
     def _domain(self, flat: str) -> str:
         """The domain of the index a question asks about, by name or number ("domain 3"); "" for none."""
@@ -282,20 +356,26 @@ class ResultTable:
             return names[number - 1] if number <= len(names) else ""
         return next((name for name in names if self.vocabulary.cue(name).search(flat)), "")
 
-    def _unknown_instansi(self, flat: str) -> str:
+    def _unknown_instansi(self, flat: str, written: str = "") -> str:
         """The name of an instansi a question writes out ("badan gizi nasional") when it is none of the
         tables' (the caller found no instansi): a kind of instansi and at least one word of a name after it
-        that is not a results, category, group or question word; "" otherwise."""
+        that is not a results, category, group or question word; "" otherwise. A name `written` with
+        capitals ("Bank Indonesia receive ...") ends where its capitals do."""
         v = self.vocabulary
+        capitals = {w.lower() for w in re.findall(r"\b[A-Z][\w-]*", written)}
         for m in self._kinds.finditer(flat):
             name: list[str] = []
+            capitalised = m.group(0) in capitals
             for word in re.findall(r"[a-z]+|\d+|\S", flat[m.end() :]):
                 plain = word not in STOPWORDS and word not in self._not_names and word.isalpha()
                 if not plain or any(end.fullmatch(word) for end in self._name_ends):
                     break
+                if capitalised and word not in capitals:
+                    break
                 name.append(word)
-            # "pemerintah indonesia" is the nation, not an instansi.
-            if any(not v.cue("national").fullmatch(word) for word in name):
+            # "pemerintah indonesia" is the nation, not an instansi; "bank indonesia" is one.
+            nation = m.group(0) in v.nation_kinds
+            if name and (not nation or any(not v.cue("national").fullmatch(word) for word in name)):
                 return f"{m.group(0)} {' '.join(name)}"
         return ""
 
@@ -312,6 +392,7 @@ class ResultTable:
 
     def _standalone(
         self,
+        text: str,
         flat: str,
         entities: list[Entity],
         category: str | None,
@@ -337,13 +418,21 @@ class ResultTable:
             return ResultsQuestion(ask or "value", tuple(entities), None, years, n, predikat)
         if not cue and not ask:
             return None
-        missing = "" if entities else self._unknown_instansi(flat)
+        missing = "" if entities else self._unknown_instansi(flat, text)
         if missing and cue and valued and ask not in _OF_CATEGORIES:
             return ResultsQuestion("value", (), None, years, n, predikat, missing=missing)
         if ask in ("top", "bottom", "rank", "count", "average") and (
             category or (ask == "count" and predikat)
         ):
             return ResultsQuestion(ask, (), _all(category), years, n, predikat)
+        if (
+            ask in ("top", "bottom")
+            and not category
+            and v.domain_pattern.search(flat)
+            and not self._domain(flat)
+        ):
+            # "domain mana yang paling rendah secara nasional?": the national index's domains, ranked.
+            return ResultsQuestion("domains", (), None, years, n, predikat)
         if ask in ("top", "bottom") and national:  # "paling tinggi se-nasional": over every instansi
             return ResultsQuestion(ask, (), None, years, n, predikat)
         # The national figures, asked by naming a figure ("indeks spbe nasional 2022 berapa?", "... naik brp
@@ -366,12 +455,28 @@ def _also(q: ResultsQuestion, asked: Sequence[str]) -> ResultsQuestion:
     """The question with the other things asked of the same subject ("peringkat dan kenaikannya",
     "tertinggi dan terendah"); asks that do not fit the subject are left out."""
     fitting = _OF_INSTANSI if q.entities else _OF_CATEGORIES if q.category or q.ask in _OF_CATEGORIES else ()
+    if q.ask == "average":
+        fitting = (*_OF_CATEGORIES, "change")  # "rerata pemprov naik brp dari 2023?"
+    elif q.ask == "domains":
+        fitting = ("top", "bottom")
     return replace(q, also=tuple(a for a in asked if a != q.ask and a in fitting))
 
 
 def _all(category: str | None) -> str | None:
     """The category a question names; "instansi" (every category) filters nothing."""
     return None if category == ALL_CATEGORIES else category
+
+
+def _listed(rows: Sequence[ResultRecord]) -> tuple[str, set[str]]:
+    """A few instansi named with their index, best first (": A (4,50); B (4,41)"), and the numbers that
+    adds; nothing when there are none or too many to list."""
+    if not 0 < len(rows) <= _MAX_ROWS:
+        return "", set()
+    ordered = sorted(rows, key=lambda r: (-r.index, r.instansi))
+    text = ": " + "; ".join(f"{r.instansi} ({decimal(r.index)})" for r in ordered)
+    return text, _allowed(*(r.index for r in ordered)) | {
+        n for r in ordered for n in re.findall(r"\d+", r.instansi)
+    }
 
 
 @dataclass(frozen=True)
@@ -408,16 +513,36 @@ class ResultAnswerer:
         self.v = table.vocabulary
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _category_label(self, category: str | None) -> str:
+    def _category_label(self, category: str | None, region: str = "") -> str:
         found = self.v.category(category) if category else None
-        return found.label if found else category if category in self.v.groups.values() else "instansi"
+        part = self.v.parts.get(category or "")
+        label = (
+            found.label
+            if found
+            else part.label
+            if part
+            else category
+            if category in self.v.groups.values()
+            else "instansi"
+        )
+        if region:  # "pemerintah daerah di Jawa Timur"
+            return f"{'pemerintah daerah' if label == 'instansi' else label} di {region}"
+        return label
 
     def _in(self, record: ResultRecord, category: str | None) -> bool:
-        """Whether a record belongs to a category, or to a group of them ("instansi pusat")."""
+        """Whether a record belongs to a category, to a group of them ("instansi pusat"), or to a part of one
+        (the LPNK: the rows of its own tables)."""
+        part = self.v.parts.get(category or "")
+        if part:
+            return record.category == part.category and part.title in record.table.lower()
         return category is None or category in (record.category, self.v.groups.get(record.category))
 
-    def _year_rows(self, year: int, category: str | None) -> list[ResultRecord]:
-        return [r for r in self.table.records if r.year == year and self._in(r, category)]
+    def _year_rows(self, year: int, category: str | None, region: str = "") -> list[ResultRecord]:
+        return [
+            r
+            for r in self.table.records
+            if r.year == year and self._in(r, category) and (not region or squash(r.region) == squash(region))
+        ]
 
     def _years(self, asked: tuple[int, ...]) -> tuple[list[int], list[int]]:
         held = [y for y in asked if y in self.table.years]
@@ -444,6 +569,8 @@ class ResultAnswerer:
         """The computed answers to a question, or a refusal text."""
         if q.ask == "national":
             return self._national(q)
+        if q.ask == "domains":
+            return self._domain_extremes(q)
         if q.ask == "finer":
             return (
                 "Tabel hasil evaluasi yang saya miliki memuat indeks, predikat, dan nilai domain setiap "
@@ -456,7 +583,7 @@ class ResultAnswerer:
                 f"tidak akan menebak nilainya. {self.coverage()}"
             )
         held, missing = self._years(q.years)
-        if missing and not held:
+        if missing:  # "2022 dibanding 2024": what the 2022 report would say is not known here
             asked = ", ".join(str(y) for y in missing)
             missing_text = f"Laporan evaluasi untuk tahun {asked} tidak ada dalam basis pengetahuan saya."
             return f"{missing_text} {self.coverage()}"
@@ -494,6 +621,8 @@ class ResultAnswerer:
                     out += [self._count(each, y) for y in years]
                 elif ask == "average":
                     out += [c for y in years if (c := self._average(each, y)) is not None]
+                elif ask == "change" and (moved := self._average_change(each)) is not None:
+                    out.insert(0, moved)  # the change asked first, then the averages it is made of
         return out or self.coverage()
 
     def _value(self, r: ResultRecord, domain: str = "") -> Computed:
@@ -538,7 +667,7 @@ class ResultAnswerer:
         return [Computed(sentence, (a, b), frozenset(_allowed(a.year, b.year, a.index, b.index, abs(delta))))]
 
     def _extreme(self, q: ResultsQuestion, year: int) -> Computed:
-        rows = self._year_rows(year, q.category)
+        rows = self._year_rows(year, q.category, q.region)
         highest = q.ask == "top"
         ordered = sorted(rows, key=lambda r: (-r.index if highest else r.index, r.instansi))
         n = max(1, min(q.n, _MAX_ROWS))
@@ -547,7 +676,7 @@ class ResultAnswerer:
             r for r in ordered if cut is not None and ((r.index >= cut) if highest else (r.index <= cut))
         ]
         chosen = chosen[:_MAX_ROWS]
-        label = self._category_label(q.category)
+        label = self._category_label(q.category, q.region)
         word = "tertinggi" if highest else "terendah"
         names = "; ".join(f"{r.instansi} ({decimal(r.index)}, {r.predikat})" for r in chosen)
         head = f"Indeks SPBE {word}" if n == 1 else f"{n} indeks SPBE {word}"
@@ -557,8 +686,8 @@ class ResultAnswerer:
         )
 
     def _count(self, q: ResultsQuestion, year: int) -> Computed:
-        rows = self._year_rows(year, q.category)
-        label = self._category_label(q.category)
+        rows = self._year_rows(year, q.category, q.region)
+        label = self._category_label(q.category, q.region)
         counts = {p: sum(1 for r in rows if r.predikat.lower() == p) for p in self.v.predikat_order}
         tables = tuple({r.table: r for r in reversed(rows)}.values())[::-1][:3]  # the first rows of each
         allowed = _allowed(year, len(rows), *counts.values())
@@ -578,18 +707,24 @@ class ResultAnswerer:
             sentence = (
                 f"Pada Evaluasi SPBE {year}, {total} dari {len(rows)} {label} mendapat predikat {which}"
             )
-            sentence += f" ({parts})." if span else "."
+            sentence += f" ({parts})" if span else ""
+            names, numbers = _listed([r for r in rows if r.predikat.lower() in span])
             # The report's prose may state the same ("32 dari 38 ... Baik ke atas"): quoted when it does.
             stated = (total, len(rows))
             return Computed(
-                sentence, tables, frozenset(allowed | _allowed(total)), show_rows=False, totals=stated
+                f"{sentence}{names}.",
+                tables,
+                frozenset(allowed | numbers | _allowed(total)),
+                show_rows=False,
+                totals=stated,
             )
         if q.predikat:
+            names, numbers = _listed([r for r in rows if r.predikat.lower() == q.predikat])
             sentence = (
                 f"Pada Evaluasi SPBE {year}, {counts.get(q.predikat, 0)} dari {len(rows)} {label} mendapat "
-                f"predikat {q.predikat.title()}."
+                f"predikat {q.predikat.title()}{names}."
             )
-            return Computed(sentence, tables, frozenset(allowed), show_rows=False)
+            return Computed(sentence, tables, frozenset(allowed | numbers), show_rows=False)
         # Without a predikat asked: how many took part, by group (instansi pusat / pemerintah daerah) and
         # category, then the predikat spread.
         sizes: dict[str, dict[str, int]] = {}
@@ -642,6 +777,55 @@ class ResultAnswerer:
         allowed = _allowed(year, head.value, *(f.value for f in domains))
         allowed |= {n for f in (head, *domains) for n in re.findall(r"\d+", f.measure)}
         return Computed(sentence, (head, *domains), frozenset(allowed), show_rows=False)
+
+    def _average_change(self, q: ResultsQuestion) -> Computed | None:
+        """How a category's average moved between the first and last year asked (or held), from the
+        reports' tables of averages; None when either year has no stated average."""
+        years = sorted(self._years(q.years)[0] or self.table.years)
+        if len(years) < 2:
+            return None
+        first, last = (self._average(replace(q, also=()), y) for y in (years[0], years[-1]))
+        if first is None or last is None:
+            return None
+        a, b = first.rows[0], last.rows[0]
+        delta = round(b.value - a.value, 2)
+        verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
+        by = f" {decimal(abs(delta))} poin" if delta else ""
+        sentence = (
+            f"Rata-rata indeks SPBE {self._category_label(q.category)} {verb}{by}: dari {decimal(a.value)} "
+            f"pada {a.year} menjadi {decimal(b.value)} pada {b.year}."
+        )
+        allowed = _allowed(a.year, b.year, a.value, b.value, abs(delta))
+        return Computed(sentence, (a, b), frozenset(allowed), show_rows=False)
+
+    def _domain_extremes(self, q: ResultsQuestion) -> list[Computed] | str:
+        """The national index's highest and/or lowest domain in each year asked."""
+        national = self._national(replace(q, ask="national"))
+        if isinstance(national, str):
+            return national
+        out = []
+        for c in national:
+            domains = [
+                f
+                for f in c.rows
+                if isinstance(f, Figure) and f.measure.lower() not in self.v.national_index_rows
+            ]
+            if not domains:
+                continue
+            parts = []
+            for ask in q.also or ("top",):
+                word, pick = ("tertinggi", max) if ask == "top" else ("terendah", min)
+                best = pick(domains, key=lambda f: f.value)
+                parts.append(f"{word} {best.measure} ({decimal(best.value)})")
+            sentence = f"Pada {domains[0].year}, domain dengan indeks nasional " + "; ".join(parts) + "."
+            out.append(
+                Computed(
+                    sentence,
+                    tuple(domains),
+                    frozenset(_allowed(domains[0].year, *(f.value for f in domains))),
+                )
+            )
+        return out or self.coverage()
 
     def _predikat_of(self, index: float) -> str:
         """The predikat whose interval holds an index (results.toml lower_bounds); "" when none is set."""
