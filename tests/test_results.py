@@ -454,3 +454,9 @@ def test_a_year_no_report_covers_beside_one_held_is_refused(table):
 def test_an_instansi_named_with_capitals_ends_where_they_do(table):
     asked = table.read("What SPBE index did Bank Indonesia receive in the 2023 evaluation?")
     assert asked is not None and asked.missing == "bank indonesia"
+
+
+def test_number_words_are_whole_words(table):
+    assert table.read("lima kota tertinggi 2024?").n == 5
+    asked = table.read("kota tertinggi 2024 dan duanya?")  # "duanya" is not "dua"
+    assert asked is not None and asked.n == 1

@@ -142,6 +142,8 @@ class ResultTable:
         for f in self.figures:
             self.table_years.setdefault((f.report, f.table), set()).add(f.year)
         self._pattern = words_pattern(list(self.names))
+        # Whole words only: "duanya" is not "dua".
+        self._number_words = re.compile(rf"\b(?:{'|'.join(map(re.escape, v.numbers))})\b")
         self._single_words = [n for n in self.names if " " not in n and len(n) >= _TYPO_MIN_LENGTH]
         self._predikat = words_pattern(v.predikat_order)
         self._kinds = words_pattern(list(v.instansi_kinds))
@@ -320,9 +322,7 @@ class ResultTable:
     def _digits(self, flat: str) -> str:
         """Numbers written as words turned to digits ("tiga tertinggi" -> "3 tertinggi")."""
         numbers = self.vocabulary.numbers
-        if not numbers:
-            return flat
-        return words_pattern(list(numbers)).sub(lambda m: str(numbers[m.group(0)]), flat)
+        return self._number_words.sub(lambda m: str(numbers[m.group(0)]), flat) if numbers else flat
 
     def _scope(
         self, flat: str, entities: list[Entity], ask: str | None, category: str | None, back: bool = False
