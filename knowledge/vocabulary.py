@@ -63,6 +63,8 @@ class Vocabulary:
     anaphora: tuple[str, ...] = ()
     part_joiners: tuple[str, ...] = ()  # where one sentence may hold two questions ("dan", ",")
     interrogatives: frozenset[str] = frozenset()  # question words ("siapa", "berapa")
+    negations: tuple[str, ...] = ()  # "bukan": the words after it are what the question is not about
+    particles: frozenset[str] = frozenset()  # "ya", "sih": end a negated phrase
     slots: tuple[frozenset[str], ...] = ()
     injection: tuple[re.Pattern[str], ...] = ()
     filler: frozenset[str] = frozenset()
@@ -176,6 +178,8 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         anaphora=tuple(a.lower() for a in dialogue.get("anaphora", ())),
         part_joiners=tuple(j.lower() for j in dialogue.get("part_joiners", ())),
         interrogatives=frozenset(w.lower() for w in dialogue.get("interrogatives", ())),
+        negations=tuple(w.lower() for w in dialogue.get("negations", ())),
+        particles=frozenset(w.lower() for w in dialogue.get("particles", ())),
         slots=tuple(frozenset(w.lower() for w in slot) for slot in dialogue.get("slots", ())),
         injection=tuple(
             _compile(p, f"{terms_file} (injection)") for p in terms.get("injection", {}).get("patterns", ())

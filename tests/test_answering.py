@@ -986,3 +986,43 @@ def test_a_long_pasal_sits_behind_pasal_lengkap(default_dialogue):
     assert whole.answer is not None and not whole.answer.refused
     assert len(whole.text) > len(answer.text.split("Sumber:")[0])
     assert all(f"({n})" in whole.text for n in range(1, 6))
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "gone"),
+    [
+        # What a question says it is not about leaves what it asks, and so does its emptied parenthesis.
+        (
+            "audit infrastruktur spbe di pemda (yg bukan audit keamanan ya) wajib brp kali?",
+            "audit infrastruktur",
+            "keamanan",
+        ),
+        ("audit keamanannya dilakukan bssn, bukan latik swasta?", "bssn", "latik"),
+        # With nothing after it, "bukan" is a tag ("..., isn't it?"): nothing leaves.
+        ("unit kepatuhan risiko itu inspektorat bukan?", "inspektorat", None),
+    ],
+)
+def test_what_a_question_is_not_about_leaves_it(question, kept, gone):
+    from bot.core.query import read_intent
+
+    flat = read_intent(question, _lexicon()).flat
+    assert kept in flat and "(" not in flat
+    assert gone is None or gone not in flat
+
+
+def test_every_thing_asked_of_one_pasal_opens_the_reply(default_settings):
+    from bot.wiring import build_dialogue
+
+    # Three asks of one subject (what it follows, for how long, who sets it): the parts are answered by
+    # the same Pasal, so the message is answered whole and its opening holds the ayat of each (on the
+    # shipped set-up: the hash embedder of the quick store ranks the parts elsewhere).
+    reply = build_dialogue(default_settings).ask(
+        "m",
+        "mau nyusun arsitektur spbe kabupaten. berpedoman ke dokumen apa, utk jangka brp thn, "
+        "trus yg netapin siapa?",
+    )
+    opening = reply.text[:500]
+    assert "berpedoman pada Arsitektur SPBE Nasional" in opening
+    assert "jangka waktu 5 (lima) tahun" in opening
+    assert "ditetapkan oleh kepala daerah" in opening
+    assert {c.pasal for c in reply.citations} == {"12"}

@@ -460,3 +460,27 @@ def test_number_words_are_whole_words(table):
     assert table.read("lima kota tertinggi 2024?").n == 5
     asked = table.read("kota tertinggi 2024 dan duanya?")  # "duanya" is not "dua"
     assert asked is not None and asked.n == 1
+
+
+def test_an_instansi_s_lowest_domain_asked_and_followed_up(table, dialogue_factory):
+    asked = table.read("domain kalbar paling rendah 2024 apa?")
+    assert asked is not None and (asked.ask, asked.also) == ("domains", ("bottom",)) and asked.entities
+    row = next(
+        r
+        for r in table.records
+        if r.year == 2024
+        and r.category == "provinsi"
+        and "Barat" in r.instansi
+        and "Kalimantan" in r.instansi
+    )
+    lowest = min(d for d in row.domains if d is not None)
+    text = ResultAnswerer(table).answer(asked).text
+    assert text.startswith(f"Nilai domain {row.instansi} pada Evaluasi SPBE 2024: terendah Domain")
+    assert f") {str(f'{lowest:.2f}').replace('.', ',')}." in text.split("\n")[0]
+    # After an instansi, "the lowest domain" is its own, not the nation's.
+    dialogue = dialogue_factory()
+    dialogue.ask("d", "indeks pemprov jatim 2024?")
+    own = dialogue.ask("d", "domain yg nilainya paling rendah yg mana?")
+    assert own.text.startswith(
+        "Nilai domain Pemerintah Provinsi Jawa Timur pada Evaluasi SPBE 2024: terendah"
+    )

@@ -210,7 +210,15 @@ class Responder:
                 continue  # the same provisions answer it: quoted once
             shown.append((part, answer))
         if len(shown) == 1:
-            return first
+            # Every part is answered by the same provisions: the message asked several things of one
+            # subject ("berpedoman ke apa, jangka brp thn, yg netapin siapa?"), and asked whole, its reply
+            # opens with the ayat of each.
+            # (A Pasal's ayat: a Lampiran or report section opens with its best lines either way.)
+            if not all((c.pasal or "").isdigit() for c in first.citations):
+                return first
+            together = replace(self._decide(whole.text, whole, context), regulations=whole.known)
+            same = {unit_key(c) for c in together.citations} == {unit_key(c) for c in first.citations}
+            return together if same and not together.refused else first
         # The answer first for every question: each one's opening quotes, in the order asked, then what
         # follows them (the rest of a Pasal, a pointer to the whole one) for all of them.
         blocks, after = [], []
@@ -352,7 +360,11 @@ class Responder:
             if years:  # say which years the documents do cover
                 text += self._coverage() + " "
             return refusal("insufficient", text + HINT, passages[: self.top_k])
-        answer = self._compose(query, answering, intent.known, attribute)
+        # The other things the message asks of the same subject ("direviu kapan, trus yg ngereviu siapa?").
+        more = tuple(
+            a for a in self.lexicon.attributes(intent.flat) if attribute is None or a.name != attribute.name
+        )
+        answer = self._compose(query, answering, intent.known, attribute, more)
         return replace(
             answer,
             passages=answer.passages[: self.top_k],
@@ -604,6 +616,7 @@ class Responder:
         passages: list[Passage],
         named: Sequence[str] = (),
         attribute: Attribute | None = None,
+        more: Sequence[Attribute] = (),
     ) -> Answer:
         """Quote the best unit (and, when the question names several regulations, the best of each),
         each opening with the lines that answer (the ayat holding the asked attribute first) and followed
@@ -617,7 +630,7 @@ class Responder:
         parts: list[str] = []
         citations: list[Citation] = []
         for leader in leaders:
-            block = self._quote_block(leader, passages, terms, attribute)
+            block = self._quote_block(leader, passages, terms, attribute, more)
             if block is None:
                 logger.warning("dropping an unfaithful quote from %s", leader.chunk_id)  # never paraphrase
                 continue
@@ -631,7 +644,12 @@ class Responder:
         return Answer("\n\n".join(parts) + self._sources(regulations), tuple(citations), tuple(passages))
 
     def _quote_block(
-        self, leader: Passage, passages: list[Passage], terms: set[str], attribute: Attribute | None = None
+        self,
+        leader: Passage,
+        passages: list[Passage],
+        terms: set[str],
+        attribute: Attribute | None = None,
+        more: Sequence[Attribute] = (),
     ) -> tuple[str, list[Citation]] | None:
         """The answer first: the leader's lines that hold the asked words, with their citation; then the
         rest of what `_choose` picks (the Pasal when short, the ayat ranked close, the section's next part),
@@ -653,9 +671,16 @@ class Responder:
                 # it has the whole opening's room (a list it holds is not cut for the leader's sake).
                 if answers and answers(second.text) and not answers(leader.text):
                     order.reverse()
+            # Another thing asked that none of them holds opens the reply too, from the ayat that holds it.
+            for also in (attribute, *more) if attribute else more:
+                if len(order) >= _MAX_OPENINGS or any(also.holds(p.text) for p in order):
+                    continue
+                holding = [p for p in unit if p not in order and also.holds(p.text)]
+                if holding:
+                    order.append(max(holding, key=lambda p: _shared(p.text, terms)))
         openings = [(order[0], quote_window(order[0].text, terms, budget))]
         for other in order[1:]:
-            room = max(budget // 2, budget - len(openings[0][1]))
+            room = max(budget // 2, budget - sum(len(q) for _, q in openings))
             openings.append((other, quote_window(other.text, terms, room)))
         whole = {p.chunk_id for p, q in openings if q == p.text}
         if len(chosen) == 1 and len(leader.text) > self.thresholds.long_quote:
@@ -798,6 +823,9 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
 def _shared(text: str, terms: set[str]) -> int:
     """How many of the question's words (stems) a text holds."""
     return len(terms & {stem(w) for w in re.findall(r"\w+", text.lower())})
+
+
+_MAX_OPENINGS = 3  # ayat opening one reply: the leader, its closest sibling, one for another thing asked
 
 
 def _closest_sibling(

@@ -25,6 +25,7 @@ _ACRONYM_SKIP = frozenset(
 )
 # Passages a word must occur in to count as one of the field's words.
 _FIELD_FREQUENCY = 3
+_NEGATED_WORDS = 4  # a negated phrase is a term ("audit keamanan"), not the rest of the sentence
 _NOMOR = (
     r"\s*(?:ri\s*)?(?:no\.?|nomor|nomer|nmr)?\s*:?\s*(?P<n>\d{1,4}[a-z]?)\b"
     r"(?!\s*(?:ayat|angka|huruf|%|persen|hari|bulan))"
@@ -460,6 +461,35 @@ class Lexicon:
         """Whether a word occurs in more than a share of the passages (too common to name a subject)."""
         return self.documents > 0 and self.frequency(word) / self.documents > share
 
+    def without_negated(self, flat: str) -> str:
+        """The question without what it says it is not about: "audit infrastruktur (yg bukan audit keamanan
+        ya) ..." loses "bukan audit keamanan". A negation with nothing after it ("inspektorat bukan?") is a
+        tag and stays."""
+        vocabulary = self.vocabulary
+        if not vocabulary.negations:
+            return flat
+        stops = vocabulary.particles | vocabulary.interrogatives
+        cues = re.finditer(rf"\b(?:{'|'.join(map(re.escape, vocabulary.negations))})\b", flat)
+        out = flat
+        for cue in reversed(list(cues)):  # from the end, so earlier positions stay valid
+            words: list[str] = []
+            end = cue.end()
+            for token in re.finditer(r"[^\W_]+(?:-[^\W_]+)*|[^\w\s]", flat[cue.end() :]):
+                word = token.group(0)
+                if not word[0].isalnum() or word in stops or len(words) == _NEGATED_WORDS:
+                    break
+                words.append(word)
+                end = cue.end() + token.end()
+            if any(w not in STOPWORDS for w in words):
+                out = f"{out[: cue.start()]} {out[end:]}"
+        if out == flat:
+            return flat
+
+        def emptied(m: re.Match[str]) -> str:  # "(yang ya)" once "bukan audit keamanan" has left it
+            return m.group(0) if any(w not in STOPWORDS | stops for w in m.group(1).split()) else " "
+
+        return " ".join(re.sub(r"\(([^()]*)\)", emptied, out).split())
+
     def relative_year(self, flat: str) -> int:
         """-1 for "tahun sebelumnya", +1 for "tahun berikutnya", 0 when no year is named relatively."""
         vocabulary = self.vocabulary
@@ -609,6 +639,10 @@ class Lexicon:
     def attribute(self, flat: str) -> Attribute | None:
         """What the (expanded, translated) question asks about its subject, if code can tell."""
         return next((a for a in self.vocabulary.attributes if a.asked.search(flat)), None)
+
+    def attributes(self, flat: str) -> tuple[Attribute, ...]:
+        """Everything a question asks of its subject ("direviu kapan, trus yg ngereviu siapa?": time, who)."""
+        return tuple(a for a in self.vocabulary.attributes if a.asked.search(flat))
 
     def injection(self, flat: str) -> bool:
         """Whether a message tries to change the bot's instructions ("abaikan instruksi sebelumnya")."""

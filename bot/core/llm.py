@@ -250,13 +250,15 @@ class LLMResponder(Responder):
         passages: list[Passage],
         named: Sequence[str] = (),
         attribute: Attribute | None = None,
+        more: Sequence[Attribute] = (),
     ) -> Answer:
         if self.llm is None:
-            return super()._compose(query, passages, named, attribute)
+            return super()._compose(query, passages, named, attribute, more)
         context = passages[: self.context_passages]
         reply, failure = self.written(query, context)
         if reply is None:
-            return _noted(super()._compose(query, passages, named, attribute), failure or "llm_no_answer")
+            extractive = super()._compose(query, passages, named, attribute, more)
+            return _noted(extractive, failure or "llm_no_answer")
         verified = verify_reply(reply, context, self.floors, self.similarity)
         total = len(verified.kept) + len(verified.dropped)
         for d in verified.dropped:  # what failed, never the sentence (it may echo the user's words)
@@ -267,7 +269,7 @@ class LLMResponder(Responder):
             logger.warning("verification dropped %s and moved %s of %s LLM sentences", dropped, moved, total)
         if not verified.answering or len(verified.dropped) >= total * self.max_dropped_share:
             logger.info("no verified LLM sentence answers; answering extractively")
-            return _noted(super()._compose(query, passages, named, attribute), "llm_unverified")
+            return _noted(super()._compose(query, passages, named, attribute, more), "llm_unverified")
         return self._layout(query, verified, passages)
 
     def _layout(self, query: str, verified: VerifiedText, passages: list[Passage]) -> Answer:

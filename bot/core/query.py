@@ -262,7 +262,8 @@ def _defined_term(text: str, lexicon: Lexicon) -> str | None:
 def read_intent(text: str, lexicon: Lexicon) -> Intent:
     """Everything code reads from one message before retrieval."""
     english = lexicon.is_english(text)
-    flat = lexicon.spell_places(expand(lexicon.translate(text) if english else text))
+    # What the question says it is not about leaves it ("... (yg bukan audit keamanan ya)").
+    flat = lexicon.without_negated(lexicon.spell_places(expand(lexicon.translate(text) if english else text)))
     regulations = tuple(lexicon.find_regulations(text, english=english))
     pasal_match = _PASAL_RE.search(flat)
     pasal = int(pasal_match.group(1)) if pasal_match else None

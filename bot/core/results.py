@@ -263,7 +263,8 @@ class ResultTable:
             ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
         )
         complete = own is not None and (
-            own.ask in ("national", "domains")
+            own.ask == "national"
+            or (own.ask == "domains" and (bool(own.entities) or national))
             or (bool(own.entities or own.category or own.predikat) and bool(years))
         )
         asks_value = v.cue("value").search(flat) is not None
@@ -298,6 +299,8 @@ class ResultTable:
                 merged = replace(merged, entities=tuple(entities), category=None, region="")
             elif category:
                 merged = replace(merged, entities=(), category=_all(category), others=())
+            if own is not None and own.ask == "domains":  # "domain yg paling rendah?" of the instansi asked
+                merged = replace(merged, ask="domains")
             if ask:
                 merged = _also(replace(merged, also=()), asked)
             if merged.entities and merged.ask in _OF_CATEGORIES:
@@ -344,6 +347,10 @@ class ResultTable:
             "scope_back"
         ).search(flat)
         return region if written or back or category is not None else ""
+
+    def _any_domain(self, flat: str) -> bool:
+        """Whether a question asks about the domains without naming one ("domain mana yang terendah?")."""
+        return self.vocabulary.domain_pattern.search(flat) is not None and not self._domain(flat)
 
     def _domain(self, flat: str) -> str:
         """The domain of the index a question asks about, by name or number ("domain 3"); "" for none."""
@@ -413,6 +420,9 @@ class ResultTable:
         if entities and ((cue and valued) or dated):
             if v.cue("finer").search(flat):
                 return ResultsQuestion("finer", tuple(entities), None, years, n, predikat)
+            if ask in ("top", "bottom") and self._any_domain(flat):
+                # "domain kalbar yang paling rendah?": its lowest domain, from its row.
+                return ResultsQuestion("domains", tuple(entities), None, years, n, predikat)
             if ask in _OF_CATEGORIES:
                 ask = None  # "berapa nilai kalbar", "kalbar tertinggi?": the instansi's own figure
             return ResultsQuestion(ask or "value", tuple(entities), None, years, n, predikat)
@@ -425,12 +435,7 @@ class ResultTable:
             category or (ask == "count" and predikat)
         ):
             return ResultsQuestion(ask, (), _all(category), years, n, predikat)
-        if (
-            ask in ("top", "bottom")
-            and not category
-            and v.domain_pattern.search(flat)
-            and not self._domain(flat)
-        ):
+        if ask in ("top", "bottom") and not category and self._any_domain(flat):
             # "domain mana yang paling rendah secara nasional?": the national index's domains, ranked.
             return ResultsQuestion("domains", (), None, years, n, predikat)
         if ask in ("top", "bottom") and national:  # "paling tinggi se-nasional": over every instansi
@@ -752,9 +757,14 @@ class ResultAnswerer:
 
     def answerable(self, q: ResultsQuestion) -> bool:
         """False for an average no table of averages states: the report's prose may, so retrieval tries."""
-        if q.ask != "average" or q.also:
+        if q.ask != "average":
             return True
-        years = self._years(q.years)[0] or list(self.table.years[-1:])
+        held, missing = self._years(q.years)
+        if missing:
+            return False  # a year no table of records covers: the reports' prose may state its average
+        if q.also:
+            return True
+        years = held or list(self.table.years[-1:])
         return any(self._average(q, y) is not None for y in years)
 
     def _average(self, q: ResultsQuestion, year: int) -> Computed | None:
@@ -799,7 +809,10 @@ class ResultAnswerer:
         return Computed(sentence, (a, b), frozenset(allowed), show_rows=False)
 
     def _domain_extremes(self, q: ResultsQuestion) -> list[Computed] | str:
-        """The national index's highest and/or lowest domain in each year asked."""
+        """The highest and/or lowest domain in each year asked: of an instansi (its row's D columns), else
+        of the national index."""
+        if q.entities:
+            return self._instansi_domain_extremes(q)
         national = self._national(replace(q, ask="national"))
         if isinstance(national, str):
             return national
@@ -825,6 +838,26 @@ class ResultAnswerer:
                     frozenset(_allowed(domains[0].year, *(f.value for f in domains))),
                 )
             )
+        return out or self.coverage()
+
+    def _instansi_domain_extremes(self, q: ResultsQuestion) -> list[Computed] | str:
+        names = list(self.v.domains)
+        out = []
+        for entity in q.entities[:3]:
+            got = self.table.by_entity.get(entity, {})
+            years = [y for y in (q.years or sorted(got)[-1:]) if y in got]
+            for r in (got[y] for y in years):
+                scored = [(d, i) for i, d in enumerate(r.domains) if d is not None and i < len(names)]
+                if not scored:
+                    continue
+                parts = []
+                for ask in q.also or ("top",):
+                    d, i = (max if ask == "top" else min)(scored)
+                    word = "tertinggi" if ask == "top" else "terendah"
+                    parts.append(f"{word} Domain {names[i].title()} (D{i + 1}) {decimal(d)}")
+                sentence = f"Nilai domain {r.instansi} pada Evaluasi SPBE {r.year}: " + "; ".join(parts) + "."
+                allowed = _allowed(r.year, *(d for d, _ in scored), *range(1, len(names) + 1))
+                out.append(Computed(sentence, (r,), frozenset(allowed)))
         return out or self.coverage()
 
     def _predikat_of(self, index: float) -> str:
