@@ -435,8 +435,9 @@ class ResultTable:
             category or (ask == "count" and predikat)
         ):
             return ResultsQuestion(ask, (), _all(category), years, n, predikat)
-        if ask in ("top", "bottom") and not category and self._any_domain(flat):
-            # "domain mana yang paling rendah secara nasional?": the national index's domains, ranked.
+        if ask in ("top", "bottom") and national and not category and self._any_domain(flat):
+            # "domain mana yang paling rendah secara nasional?": the national index's domains, ranked
+            # (without "nasional" the domains may be a category's or an instansi's the conversation named).
             return ResultsQuestion("domains", (), None, years, n, predikat)
         if ask in ("top", "bottom") and national:  # "paling tinggi se-nasional": over every instansi
             return ResultsQuestion(ask, (), None, years, n, predikat)
