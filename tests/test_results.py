@@ -334,6 +334,8 @@ def test_a_figure_finer_than_the_tables_hold_or_a_score_of_something_else_is_not
     # "skor" and "indonesia" alone do not make a question about the national index.
     match = dialogue.ask("d", "skor timnas indonesia lawan jepang kemarin brp?")
     assert match.refused and match.refusal == "out_of_scope"
+    # Another index the reports cite (the UN's EGDI) is not the SPBE results: the search answers it.
+    assert dialogue.responder.index.results.read("peringkat egdi indonesia 2024 berapa? nilainya?") is None
 
 
 def test_results_follow_the_index_and_inspect_shows_them(settings):
