@@ -301,7 +301,8 @@ class ResultTable:
                 merged = replace(merged, entities=tuple(entities), category=None, region="")
             elif category:
                 merged = replace(merged, entities=(), category=_all(category), others=())
-            if own is not None and own.ask == "domains":  # "domain yg paling rendah?" of the instansi asked
+            if ask in ("top", "bottom") and self._any_domain(flat) and merged.entities:
+                # "domain yg paling rendah?" of the instansi asked before
                 merged = replace(merged, ask="domains")
             if ask:
                 merged = _also(replace(merged, also=()), asked)
