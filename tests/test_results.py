@@ -486,3 +486,10 @@ def test_an_instansi_s_lowest_domain_asked_and_followed_up(table, dialogue_facto
     assert own.text.startswith(
         "Nilai domain Pemerintah Provinsi Jawa Timur pada Evaluasi SPBE 2024: terendah"
     )
+
+
+def test_a_rank_among_the_instansi_s_own_category_keeps_the_instansi(dialogue_factory):
+    dialogue = dialogue_factory()
+    dialogue.ask("b", "pemprov banten 2024 indeks spbe brp?")
+    ranked = dialogue.ask("b", "itu peringkat brp di antara provinsi?")
+    assert ranked.text.startswith("Pada Evaluasi SPBE 2024, Pemerintah Provinsi Banten berada di peringkat")

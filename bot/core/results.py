@@ -299,7 +299,12 @@ class ResultTable:
                 merged = replace(merged, entities=(), region=region)
             elif entities:
                 merged = replace(merged, entities=tuple(entities), category=None, region="")
-            elif category:
+            elif category and not (
+                merged.ask in _OF_INSTANSI
+                and merged.entities
+                and {e.category for e in merged.entities} == {category}
+            ):
+                # ("itu peringkat brp di antara provinsi?" names the province's peers, not a new subject)
                 merged = replace(merged, entities=(), category=_all(category), others=())
             if ask in ("top", "bottom") and self._any_domain(flat) and merged.entities:
                 # "domain yg paling rendah?" of the instansi asked before
