@@ -310,6 +310,11 @@ def test_change_extremes_counts_and_national_figures(dialogue_factory):
     # The index first, with the predikat of its interval (results.toml lower_bounds), then its domains.
     assert "Pada 2022: Indeks SPBE Nasional 2,34 (predikat Cukup); Indeks Domain" in national.text
     assert "<pre>" in to_html(national.text)
+    # A change of the national index is stated first, from the index rows of both years.
+    moved = dialogue.ask("g", "indeks spbe nasional naik berapa dari 2022 ke 2024?")
+    assert moved.text.startswith(
+        "Indeks SPBE Nasional naik 0,78 poin: dari 2,34 pada 2022 menjadi 3,12 pada 2024."
+    )
 
 
 @pytest.mark.parametrize(

@@ -253,6 +253,8 @@ class ResultTable:
             own = replace(own, domain=domain)
         if own is not None:
             own = _also(replace(own, bound=bound), asked)
+            if own.ask == "national" and "change" in asked:  # "indeks nasional naik brp dari 2023?"
+                own = replace(own, also=("change",))
             if (own.category or own.region) and own.ask in _OF_CATEGORIES:
                 own = replace(
                     own, others=tuple(c for c in map(_all, categories[1:]) if c and c != own.category)
@@ -895,6 +897,18 @@ class ResultAnswerer:
             out.append(
                 Computed(sentence, tuple(yearly), frozenset(_allowed(year, *(f.value for f in yearly))))
             )
+        heads = [f for c in out for f in c.rows if f.measure.lower() in self.v.national_index_rows]
+        if "change" in q.also and len(heads) >= 2:
+            a, b = heads[0], heads[-1]
+            delta = round(b.value - a.value, 2)
+            verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
+            by = f" {decimal(abs(delta))} poin" if delta else ""
+            sentence = (
+                f"{b.measure} {verb}{by}: dari {decimal(a.value)} pada {a.year} menjadi {decimal(b.value)} "
+                f"pada {b.year}."
+            )
+            allowed = _allowed(a.year, b.year, a.value, b.value, abs(delta))
+            out.insert(0, Computed(sentence, (a, b), frozenset(allowed)))
         if not out:
             asked = ", ".join(str(y) for y in years)
             missing_text = f"Indeks SPBE nasional tahun {asked} tidak ada dalam dokumen yang saya miliki."
