@@ -776,6 +776,8 @@ def test_an_english_conversation_is_not_refused_for_its_own_function_words(defau
         "apa yang akan berubah dari aturan spbe tahun depan?",
         "is Perpres 95/2018 still in force today?",
         "permenpan 59/2020 sekarang masih berlaku gak?",
+        "When will Perpres 95/2018 be revised, and what will change?",
+        "kapan perpres 95 direvisi?",
     ],
 )
 def test_questions_about_later_events_are_refused_with_what_is_held(default_dialogue, question):
@@ -1026,3 +1028,26 @@ def test_every_thing_asked_of_one_pasal_opens_the_reply(default_settings):
     assert "jangka waktu 5 (lima) tahun" in opening
     assert "ditetapkan oleh kepala daerah" in opening
     assert {c.pasal for c in reply.citations} == {"12"}
+
+
+@pytest.mark.parametrize(
+    ("pasal", "text", "informative"),
+    [
+        (None, "![](_page_12_Picture_3.jpeg)", False),
+        (None, "; 21.b.SK_BSN_Manrisk-xx-2020.pdf", False),
+        (
+            None,
+            "Pencabutan Pedoman Menteri: pada saat Pedoman Menteri ini berlaku, pedoman lama dicabut.",
+            True,
+        ),
+        # Any ayat of a Pasal is quotable, however short.
+        ("12", "(3) Cukup jelas.", True),
+    ],
+)
+def test_a_chunk_with_almost_no_words_is_not_quoted(pasal, text, informative):
+    from bot.core.answer import _informative
+    from bot.core.models import Passage
+    from knowledge.schema import Citation
+
+    citation = Citation(regulation="Pedoman MenPANRB 3/2024", pasal=pasal, section="BAB V")
+    assert _informative(Passage(0, "c", text, citation, "section", ("BAB V",))) is informative

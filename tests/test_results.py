@@ -498,3 +498,12 @@ def test_a_rank_among_the_instansi_s_own_category_keeps_the_instansi(dialogue_fa
     dialogue.ask("b", "pemprov banten 2024 indeks spbe brp?")
     ranked = dialogue.ask("b", "itu peringkat brp di antara provinsi?")
     assert ranked.text.startswith("Pada Evaluasi SPBE 2024, Pemerintah Provinsi Banten berada di peringkat")
+
+
+def test_the_lowest_domain_after_the_national_figures_is_the_nation_s(dialogue_factory):
+    dialogue = dialogue_factory()
+    dialogue.ask("n", "What was Indonesia's national SPBE index in 2024?")
+    lowest = dialogue.ask("n", "Which domain scored lowest, and with what value?")
+    assert lowest.text.startswith(
+        "Pada 2024, domain dengan indeks nasional terendah Indeks Domain Manajemen (1,86)"
+    )

@@ -336,7 +336,9 @@ class Responder:
         ranking = self.index.rank(request)
         if self.on_search:
             self.on_search(request, ranking)
-        passages = ranking.passages
+        # A chunk of a report or guide with almost no words (an image marker, a file name, a lone heading)
+        # says nothing to quote.
+        passages = [p for p in ranking.passages if _informative(p)]
         # Two weak signals: a question is far from the field when no passage is near it and its words
         # are not clearly the documents' ("uang harian perjalanan dinas ..." shares some of them).
         far = (
@@ -823,6 +825,17 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
 def _shared(text: str, terms: set[str]) -> int:
     """How many of the question's words (stems) a text holds."""
     return len(terms & {stem(w) for w in re.findall(r"\w+", text.lower())})
+
+
+_MIN_WORDS = 5  # words of three letters or more in a quotable report or guide chunk
+
+
+def _informative(passage: Passage) -> bool:
+    """Whether a passage has words to quote: any Pasal's ayat does; a section's chunk needs a few words
+    ("![](_page_12_Picture_3.jpeg)", "; 21.b.SK_BSN_Manrisk-xx-2020.pdf" have none)."""
+    if (passage.citation.pasal or "").isdigit():
+        return True
+    return len(re.findall(r"[^\W\d_]{3,}", passage.text)) >= _MIN_WORDS
 
 
 _MAX_OPENINGS = 3  # ayat opening one reply: the leader, its closest sibling, one for another thing asked

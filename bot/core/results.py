@@ -239,6 +239,11 @@ class ResultTable:
         predikat = next((p for p in v.predikat_order if re.search(rf"\b{re.escape(p)}\b", flat)), None)
         m = self._top_n.search(self._digits(flat))
         n = int(next(g for g in m.groups() if g)) if m else 1
+        previous = (
+            ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
+        )
+        # After the national figures, "which domain scored lowest?" is about the nation's domains.
+        of_nation = national or (previous is not None and previous.ask in ("national", "domains"))
         region = self._scope(flat, entities, ask, category)
         if region:
             # "pemda di jatim yang terendah": the regional governments in the province, not the province.
@@ -246,7 +251,9 @@ class ResultTable:
             own: ResultsQuestion | None = ResultsQuestion(ask or "value", (), scoped, years, n, predikat)
             own = replace(own, region=region)
         else:
-            own = self._standalone(text, flat, entities, category, ask, national, cue, years, n, predikat)
+            own = self._standalone(
+                text, flat, entities, category, ask, national, cue, years, n, predikat, of_nation
+            )
         bound = next((b for b in _BOUNDS if predikat and v.cue(b).search(flat)), "")
         domain = self._domain(flat)
         if own is not None and own.entities and domain:
@@ -263,12 +270,8 @@ class ResultTable:
             if own.ask == "count" and not own.predikat and {own.category, *own.others} <= {None, *groups}:
                 # "brp instansi, pusatnya brp, pemdanya brp?": how many took part is told by group anyway.
                 own = replace(own, category=None, others=())
-        previous = (
-            ResultsQuestion.from_topic(topic) if topic and topic.attribute == RESULTS_ATTRIBUTE else None
-        )
         complete = own is not None and (
-            own.ask == "national"
-            or (own.ask == "domains" and (bool(own.entities) or national))
+            own.ask in ("national", "domains")
             or (bool(own.entities or own.category or own.predikat) and bool(years))
         )
         asks_value = v.cue("value").search(flat) is not None
@@ -308,8 +311,12 @@ class ResultTable:
             ):
                 # ("itu peringkat brp di antara provinsi?" names the province's peers, not a new subject)
                 merged = replace(merged, entities=(), category=_all(category), others=())
-            if ask in ("top", "bottom") and self._any_domain(flat) and merged.entities:
-                # "domain yg paling rendah?" of the instansi asked before
+            if (
+                ask in ("top", "bottom")
+                and self._any_domain(flat)
+                and (merged.entities or previous.ask == "national")
+            ):
+                # "domain yg paling rendah?" of the instansi (or the nation) asked before
                 merged = replace(merged, ask="domains")
             if ask:
                 merged = _also(replace(merged, also=()), asked)
@@ -419,8 +426,10 @@ class ResultTable:
         years: tuple[int, ...],
         n: int,
         predikat: str | None,
+        of_nation: bool = False,
     ) -> ResultsQuestion | None:
-        """The question read on its own, without the conversation."""
+        """The question read on its own, without the conversation (`of_nation`: it or the conversation is
+        about the national figures)."""
         v = self.vocabulary
         # An instansi with a figure asked of it ("indeks kalbar", "kemenkeu naik?") or a regional government
         # with a year; "evaluasi spbe" alone does not ask for a figure ("nomor helpdesk ... kemenpanrb").
@@ -445,7 +454,7 @@ class ResultTable:
             category or (ask == "count" and predikat)
         ):
             return ResultsQuestion(ask, (), _all(category), years, n, predikat)
-        if ask in ("top", "bottom") and national and not category and self._any_domain(flat):
+        if ask in ("top", "bottom") and of_nation and not category and self._any_domain(flat):
             # "domain mana yang paling rendah secara nasional?": the national index's domains, ranked
             # (without "nasional" the domains may be a category's or an instansi's the conversation named).
             return ResultsQuestion("domains", (), None, years, n, predikat)
