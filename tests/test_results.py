@@ -507,3 +507,14 @@ def test_the_lowest_domain_after_the_national_figures_is_the_nation_s(dialogue_f
     assert lowest.text.startswith(
         "Pada 2024, domain dengan indeks nasional terendah Indeks Domain Manajemen (1,86)"
     )
+
+
+def test_a_follow_up_naming_an_instansi_by_acronym_and_a_later_year(dialogue_factory):
+    dialogue = dialogue_factory()
+    dialogue.ask("k", "indeks spbe kemenkeu di evaluasi 2023 berapa ya?")
+    # Chat expansion spells "kominfo" out; the message as written still names the ministry.
+    other = dialogue.ask("k", "kalau kominfo?")
+    assert other.text.startswith("Indeks SPBE Kementerian Komunikasi dan Informatika pada Evaluasi SPBE 2023")
+    # "evaluasi", "jadi" add no subject of their own (results.toml [asks] follow).
+    later = dialogue.ask("k", "trus di evaluasi 2024 dia naik jadi brp?")
+    assert later.text.startswith("Indeks SPBE Kementerian Komunikasi dan Informatika naik")

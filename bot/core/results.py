@@ -278,7 +278,11 @@ class ResultTable:
         if (
             previous
             and not complete
-            and self._only_results_words(flat, extra=2 if shift else 0)
+            # (in the message as written too: chat expansion spells "kominfo" out as words no name is)
+            and any(
+                self._only_results_words(written, extra=2 if shift else 0)
+                for written in (flat, " ".join(text.lower().split()))
+            )
             and (entities or years or ask or category or asks_value or shift or domain)
         ):
             if shift and not years:
