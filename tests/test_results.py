@@ -383,6 +383,7 @@ def test_an_instansi_no_table_holds_is_refused_by_name(table, question, missing)
         ("pemda di jatim yg indeks spbe nya paling bawah 2024 siapa?", "Jawa Timur", "pemerintah daerah"),
         ("kabupaten se-jabar yg indeksnya tertinggi 2023?", "Jawa Barat", "kabupaten"),
         ("5 kota tertinggi di jawa tengah 2024", "Jawa Tengah", "kota"),
+        ("instansi di jatim yang indeksnya tertinggi 2024?", "Jawa Timur", None),
         ("brp pemda di jawa timur yg dapet predikat memuaskan 2024?", "Jawa Timur", "pemerintah daerah"),
         # Provinces do not lie in a province, and a province's own figure is not bounded by it.
         ("provinsi tertinggi di indonesia 2024", "", "provinsi"),

@@ -247,7 +247,7 @@ class ResultTable:
         region = self._scope(flat, entities, ask, category)
         if region:
             # "pemda di jatim yang terendah": the regional governments in the province, not the province.
-            scoped = category if category in self._in_regions else None
+            scoped = _all(category) if category in self._in_regions else None
             own: ResultsQuestion | None = ResultsQuestion(ask or "value", (), scoped, years, n, predikat)
             own = replace(own, region=region)
         else:
