@@ -308,7 +308,7 @@ def test_change_extremes_counts_and_national_figures(dialogue_factory):
     assert "dilaksanakan terhadap 615 IPPD" in count.citations[0].quote
     national = dialogue.ask("f", "indeks spbe nasional 2022 berapa")
     # The index first, with the predikat of its interval (results.toml lower_bounds), then its domains.
-    assert "Pada 2022: Indeks SPBE Nasional 2,34 (predikat Cukup); Indeks Domain" in national.text
+    assert "Pada 2022: Indeks SPBE Nasional 2,34 dengan predikat Cukup; Indeks Domain" in national.text
     assert "<pre>" in to_html(national.text)
     # A change of the national index is stated first, from the index rows of both years.
     moved = dialogue.ask("g", "indeks spbe nasional naik berapa dari 2022 ke 2024?")

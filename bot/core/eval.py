@@ -62,8 +62,16 @@ def matches(item: dict[str, Any], gold: dict[str, Any]) -> bool:
     return _norm_pasal(item.get("pasal")) == _norm_pasal(gold.get("pasal"))
 
 
+# A number written in words ("lima", "dua puluh", "seratus"): ../shared/eval/README.md drops it in parentheses
+# after a digit ("5 (lima) tahun" -> "5 tahun"), and only it ("3,12 (predikat baik)" keeps its words).
+_NUMBER_WORD = (
+    r"(?:se)?(?:nol|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|puluh|belas|ratus|ribu|juta|koma)"
+)
+_WORDED_NUMBER_RE = re.compile(rf"(\d)\s*\(\s*{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*\s*\)")
+
+
 def _normalise_answer(text: str) -> str:
-    text = re.sub(r"(\d)\s*\((?:[a-z\s-]+)\)", r"\1", text.lower())
+    text = _WORDED_NUMBER_RE.sub(r"\1", text.lower())
     text = re.sub(r"(?<=\d)\.(?=\d)", ",", text)
     return re.sub(r"\s+", " ", text)
 

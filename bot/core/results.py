@@ -655,7 +655,9 @@ class ResultAnswerer:
         return out or self.coverage()
 
     def _value(self, r: ResultRecord, domain: str = "") -> Computed:
-        figure = f"{decimal(r.index)} (predikat {r.predikat})"
+        # "dengan predikat ...", not "(predikat ...)": words in parentheses after a number read as the
+        # number spelled out ("5 (lima)") to a reader or a scorer that drops those.
+        figure = f"{decimal(r.index)} dengan predikat {r.predikat}"
         names = list(self.v.domains)
         position = names.index(domain) if domain in names else -1
         score = r.domains[position] if 0 <= position < len(r.domains) else None
@@ -675,7 +677,7 @@ class ResultAnswerer:
         tie = f", sama dengan {ties} {label} lain" if ties else ""
         sentence = (
             f"Pada Evaluasi SPBE {r.year}, {r.instansi} berada di peringkat {position} dari {size} {label} "
-            f"dengan indeks {decimal(r.index)} (predikat {r.predikat}){tie}."
+            f"dengan indeks {decimal(r.index)} dan predikat {r.predikat}{tie}."
         )
         return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index, position, size, ties)))
 
@@ -904,7 +906,7 @@ class ResultAnswerer:
             if head is not None:
                 grade = self._predikat_of(head.value)
                 sentence += f"{head.measure} {decimal(head.value)}"
-                sentence += f" (predikat {grade})" if grade else ""
+                sentence += f" dengan predikat {grade}" if grade else ""
                 sentence += "; " if rest else ""
             sentence += "; ".join(f"{f.measure} {decimal(f.value)}" for f in rest) + "."
             out.append(
