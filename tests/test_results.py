@@ -519,3 +519,25 @@ def test_a_follow_up_naming_an_instansi_by_acronym_and_a_later_year(dialogue_fac
     # "evaluasi", "jadi" add no subject of their own (results.toml [asks] follow).
     later = dialogue.ask("k", "trus di evaluasi 2024 dia naik jadi brp?")
     assert later.text.startswith("Indeks SPBE Kementerian Komunikasi dan Informatika naik")
+
+
+def test_a_rank_among_a_part_or_within_a_province(table):
+    answerer = ResultAnswerer(table)
+    # Among the LPNK (the lembaga of their own tables), not every lembaga.
+    asked = table.read("peringkat bssn di antara lpnk 2024?")
+    assert asked is not None and (asked.ask, asked.category) == ("rank", "lpnk")
+    lpnk = [r for r in table.records if r.year == 2024 and "non kementerian" in r.table.lower()]
+    bssn = next(r for r in lpnk if r.instansi == "Badan Siber dan Sandi Negara")
+    position = 1 + sum(1 for r in lpnk if r.index > bssn.index)
+    assert f"peringkat {position} dari {len(lpnk)} LPNK" in answerer.answer(asked).text
+    # Within a province: every regional government of its table.
+    asked = table.read("kota bandung peringkat brp di jabar 2024?")
+    assert asked is not None and asked.region == "Jawa Barat" and len(asked.entities) == 1
+    jabar = [r for r in table.records if r.year == 2024 and r.region == "Jawa Barat"]
+    bandung = next(r for r in jabar if r.instansi == "Pemerintah Kota Bandung")
+    position = 1 + sum(1 for r in jabar if r.index > bandung.index)
+    text = answerer.answer(asked).text
+    assert f"peringkat {position} dari {len(jabar)} pemerintah daerah di Jawa Barat" in text
+    # Without a narrower group the rank is within the instansi's category.
+    plain = answerer.answer(table.read("peringkat kota bandung 2024?")).text
+    assert "kota dengan indeks" in plain and "di Jawa Barat" not in plain

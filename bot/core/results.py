@@ -260,6 +260,8 @@ class ResultTable:
             own = replace(own, domain=domain)
         if own is not None:
             own = _also(replace(own, bound=bound), asked)
+            if own.entities and "rank" in (own.ask, *own.also):
+                own = self._peers(own, flat, categories)
             if own.ask == "national" and "change" in asked:  # "indeks nasional naik brp dari 2023?"
                 own = replace(own, also=("change",))
             if (own.category or own.region) and own.ask in _OF_CATEGORIES:
@@ -362,12 +364,36 @@ class ResultTable:
             return ""  # "provinsi tertinggi di indonesia": provinces are not inside a province
         got = self.by_entity.get(entities[0], {})
         region = next((r.region for r in got.values() if r.region), "")
-        names = [name for name, found in self.names.items() if entities[0] in found]
-        before = re.compile(rf"{v.cue('scope').pattern}[\s-]*$")
-        written = any(before.search(flat[: m.start()]) for m in words_pattern(names).finditer(flat)) or v.cue(
-            "scope_back"
-        ).search(flat)
+        written = self._named_after_scope(flat, entities[0]) or v.cue("scope_back").search(flat)
         return region if written or back or category is not None else ""
+
+    def _peers(self, q: ResultsQuestion, flat: str, categories: Sequence[str]) -> ResultsQuestion:
+        """The peers a rank is asked among, when narrower than the instansi's category: a part of it
+        ("peringkat bssn di antara lpnk") or the province whose table it is in ("peringkat kota surabaya di
+        jatim"); the question unchanged otherwise."""
+        v = self.vocabulary
+        part = next((c for c in categories if c in v.parts), None)
+        if part and all(e.category == v.parts[part].category for e in q.entities):
+            return replace(q, category=part)
+        provinces = [
+            e for e in q.entities if e.category in self._own_region and self._named_after_scope(flat, e)
+        ]
+        if len(provinces) != 1:
+            return q
+        region = next((r.region for r in self.by_entity.get(provinces[0], {}).values() if r.region), "")
+        inside = [
+            e
+            for e in q.entities
+            if e != provinces[0]
+            and any(squash(r.region) == squash(region) for r in self.by_entity.get(e, {}).values())
+        ]
+        return replace(q, entities=tuple(inside), region=region) if inside else q
+
+    def _named_after_scope(self, flat: str, entity: Entity) -> bool:
+        """Whether a question names an instansi just after a scope word ("di jatim", "se-jabar")."""
+        names = [name for name, found in self.names.items() if entity in found]
+        before = re.compile(rf"{self.vocabulary.cue('scope').pattern}[\s-]*$")
+        return any(before.search(flat[: m.start()]) for m in words_pattern(names).finditer(flat))
 
     def _any_domain(self, flat: str) -> bool:
         """Whether a question asks about the domains without naming one ("domain mana yang terendah?")."""
@@ -586,9 +612,13 @@ class ResultAnswerer:
             text += f"; indeks SPBE nasional tersedia untuk tahun {first}-{last}"
         return text + "."
 
-    def rank(self, record: ResultRecord) -> tuple[int, int, int]:
-        """(rank, ties, size) of a record within its category and year; equal indices share a rank."""
-        peers = self._year_rows(record.year, record.category)
+    def rank(self, record: ResultRecord, among: str | None = None, region: str = "") -> tuple[int, int, int]:
+        """(rank, ties, size) of a record within its category (or the part of it, or the province, asked)
+        and year; equal indices share a rank."""
+        # Within a province: every regional government of its table, as the report lists them together.
+        peers = self._year_rows(record.year, among or (None if region else record.category), region)
+        if record not in peers:  # BSSN asked among the LPNK is in another table: its own category
+            peers = self._year_rows(record.year, record.category)
         higher = sum(1 for r in peers if r.index > record.index)
         ties = sum(1 for r in peers if r.index == record.index) - 1
         return higher + 1, ties, len(peers)
@@ -629,7 +659,7 @@ class ResultAnswerer:
                     if ask == "change":
                         out.extend(self._change(got, q.years))
                     elif ask == "rank":
-                        out.extend(self._rank(got[y]) for y in years if y in got)
+                        out.extend(self._rank(got[y], q) for y in years if y in got)
                     else:
                         shown = [y for y in (years if q.years else sorted(got, reverse=True)) if y in got]
                         out.extend(self._value(got[y], q.domain) for y in shown)
@@ -671,9 +701,13 @@ class ResultAnswerer:
         sentence = f"Indeks SPBE {r.instansi} pada Evaluasi SPBE {r.year}: {figure}."
         return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index)))
 
-    def _rank(self, r: ResultRecord) -> Computed:
-        position, ties, size = self.rank(r)
-        label = self._category_label(r.category)
+    def _rank(self, r: ResultRecord, q: ResultsQuestion | None = None) -> Computed:
+        among, region = (q.category, q.region) if q else (None, "")
+        if among or region:
+            peers = self._year_rows(r.year, among or (None if region else r.category), region)
+            among, region = (among, region) if r in peers else (None, "")
+        position, ties, size = self.rank(r, among, region)
+        label = self._category_label(among or (None if region else r.category), region)
         tie = f", sama dengan {ties} {label} lain" if ties else ""
         sentence = (
             f"Pada Evaluasi SPBE {r.year}, {r.instansi} berada di peringkat {position} dari {size} {label} "
