@@ -494,20 +494,27 @@ def test_an_instansi_s_lowest_domain_asked_and_followed_up(table, dialogue_facto
     )
 
 
-def test_a_rank_among_the_instansi_s_own_category_keeps_the_instansi(dialogue_factory):
+@pytest.mark.parametrize(
+    ("first", "follow_up", "opening"),
+    [
+        # A rank asked among the instansi's own category keeps the instansi.
+        (
+            "pemprov banten 2024 indeks spbe brp?",
+            "itu peringkat brp di antara provinsi?",
+            "Pada Evaluasi SPBE 2024, Pemerintah Provinsi Banten berada di peringkat",
+        ),
+        # After the national figures, the lowest domain is the nation's.
+        (
+            "What was Indonesia's national SPBE index in 2024?",
+            "Which domain scored lowest, and with what value?",
+            "Pada 2024, domain dengan indeks nasional terendah Indeks Domain Manajemen (1,86)",
+        ),
+    ],
+)
+def test_a_follow_up_keeps_the_subject_asked_before(dialogue_factory, first, follow_up, opening):
     dialogue = dialogue_factory()
-    dialogue.ask("b", "pemprov banten 2024 indeks spbe brp?")
-    ranked = dialogue.ask("b", "itu peringkat brp di antara provinsi?")
-    assert ranked.text.startswith("Pada Evaluasi SPBE 2024, Pemerintah Provinsi Banten berada di peringkat")
-
-
-def test_the_lowest_domain_after_the_national_figures_is_the_nation_s(dialogue_factory):
-    dialogue = dialogue_factory()
-    dialogue.ask("n", "What was Indonesia's national SPBE index in 2024?")
-    lowest = dialogue.ask("n", "Which domain scored lowest, and with what value?")
-    assert lowest.text.startswith(
-        "Pada 2024, domain dengan indeks nasional terendah Indeks Domain Manajemen (1,86)"
-    )
+    dialogue.ask("f", first)
+    assert dialogue.ask("f", follow_up).text.startswith(opening)
 
 
 def test_a_follow_up_naming_an_instansi_by_acronym_and_a_later_year(dialogue_factory):

@@ -176,6 +176,10 @@ class Lexicon:
             else None
         )
         self._english_words = frozenset(w for g in self.vocabulary.glossary for w in g.split())
+        negations = self.vocabulary.negations
+        self._negation_re = (
+            re.compile(rf"\b(?:{'|'.join(map(re.escape, negations))})\b") if negations else None
+        )
 
     @classmethod
     def build(
@@ -465,11 +469,10 @@ class Lexicon:
         """The question without what it says it is not about: "audit infrastruktur (yg bukan audit keamanan
         ya) ..." loses "bukan audit keamanan". A negation with nothing after it ("inspektorat bukan?") is a
         tag and stays."""
-        vocabulary = self.vocabulary
-        if not vocabulary.negations:
+        if self._negation_re is None:
             return flat
-        stops = vocabulary.particles | vocabulary.interrogatives
-        cues = re.finditer(rf"\b(?:{'|'.join(map(re.escape, vocabulary.negations))})\b", flat)
+        stops = self.vocabulary.particles | self.vocabulary.interrogatives
+        cues = self._negation_re.finditer(flat)
         out = flat
         for cue in reversed(list(cues)):  # from the end, so earlier positions stay valid
             words: list[str] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
@@ -142,6 +143,8 @@ class ResultTable:
         for f in self.figures:
             self.table_years.setdefault((f.report, f.table), set()).add(f.year)
         self._pattern = words_pattern(list(self.names))
+        # A scope word just before a name ("di jatim", "se-jabar").
+        self._after_scope = re.compile(rf"{v.cue('scope').pattern}[\s-]*$")
         # Whole words only: "duanya" is not "dua".
         self._number_words = re.compile(rf"\b(?:{'|'.join(map(re.escape, v.numbers))})\b")
         self._single_words = [n for n in self.names if " " not in n and len(n) >= _TYPO_MIN_LENGTH]
@@ -362,8 +365,7 @@ class ResultTable:
             return ""
         if category is not None and category not in self._in_regions:
             return ""  # "provinsi tertinggi di indonesia": provinces are not inside a province
-        got = self.by_entity.get(entities[0], {})
-        region = next((r.region for r in got.values() if r.region), "")
+        region = self._region_of(entities[0])
         written = self._named_after_scope(flat, entities[0]) or v.cue("scope_back").search(flat)
         return region if written or back or category is not None else ""
 
@@ -380,20 +382,18 @@ class ResultTable:
         ]
         if len(provinces) != 1:
             return q
-        region = next((r.region for r in self.by_entity.get(provinces[0], {}).values() if r.region), "")
-        inside = [
-            e
-            for e in q.entities
-            if e != provinces[0]
-            and any(squash(r.region) == squash(region) for r in self.by_entity.get(e, {}).values())
-        ]
+        region = self._region_of(provinces[0])
+        inside = [e for e in q.entities if e != provinces[0] and squash(self._region_of(e)) == squash(region)]
         return replace(q, entities=tuple(inside), region=region) if inside else q
+
+    def _region_of(self, entity: Entity) -> str:
+        """The province an instansi lies in (a province's own name), as the records write it; "" for none."""
+        return next((r.region for r in self.by_entity.get(entity, {}).values() if r.region), "")
 
     def _named_after_scope(self, flat: str, entity: Entity) -> bool:
         """Whether a question names an instansi just after a scope word ("di jatim", "se-jabar")."""
         names = [name for name, found in self.names.items() if entity in found]
-        before = re.compile(rf"{self.vocabulary.cue('scope').pattern}[\s-]*$")
-        return any(before.search(flat[: m.start()]) for m in words_pattern(names).finditer(flat))
+        return any(self._after_scope.search(flat[: m.start()]) for m in words_pattern(names).finditer(flat))
 
     def _any_domain(self, flat: str) -> bool:
         """Whether a question asks about the domains without naming one ("domain mana yang terendah?")."""
@@ -522,6 +522,25 @@ def _all(category: str | None) -> str | None:
     return None if category == ALL_CATEGORIES else category
 
 
+def _moved(before: float, after: float) -> tuple[str, float]:
+    """How a figure moved, in words ("naik 0,33 poin", "tetap"), and by how much (>= 0)."""
+    delta = round(after - before, 2)
+    verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
+    return (f"{verb} {decimal(abs(delta))} poin" if delta else verb), abs(delta)
+
+
+def _extreme_word(ask: str) -> tuple[str, Callable[..., Any]]:
+    """The word for a top or bottom ask and the function that picks it."""
+    return ("tertinggi", max) if ask == "top" else ("terendah", min)
+
+
+def _position(record: ResultRecord, peers: Sequence[ResultRecord]) -> tuple[int, int, int]:
+    """(rank, ties, size) of a record among its peers; equal indices share a rank."""
+    higher = sum(1 for r in peers if r.index > record.index)
+    ties = sum(1 for r in peers if r.index == record.index) - 1
+    return higher + 1, ties, len(peers)
+
+
 def _listed(rows: Sequence[ResultRecord]) -> tuple[str, set[str]]:
     """A few instansi named with their index, best first (": A (4,50); B (4,41)"), and the numbers that
     adds; nothing when there are none or too many to list."""
@@ -615,13 +634,20 @@ class ResultAnswerer:
     def rank(self, record: ResultRecord, among: str | None = None, region: str = "") -> tuple[int, int, int]:
         """(rank, ties, size) of a record within its category (or the part of it, or the province, asked)
         and year; equal indices share a rank."""
+        return _position(record, self._peer_group(record, among, region)[0])
+
+    def _peer_group(
+        self, record: ResultRecord, among: str | None = None, region: str = ""
+    ) -> tuple[list[ResultRecord], str | None, str]:
+        """The records a rank is counted among, with the category and province they are: the part of its
+        category or the province asked when the record is in it, else its category."""
         # Within a province: every regional government of its table, as the report lists them together.
-        peers = self._year_rows(record.year, among or (None if region else record.category), region)
-        if record not in peers:  # BSSN asked among the LPNK is in another table: its own category
-            peers = self._year_rows(record.year, record.category)
-        higher = sum(1 for r in peers if r.index > record.index)
-        ties = sum(1 for r in peers if r.index == record.index) - 1
-        return higher + 1, ties, len(peers)
+        category = among or (None if region else record.category)
+        peers = self._year_rows(record.year, category, region)
+        if record in peers:
+            return peers, category, region
+        # BSSN asked among the LPNK is in another table: its own category.
+        return self._year_rows(record.year, record.category), record.category, ""
 
     # -- answers ---------------------------------------------------------------------------------
     def compute(self, q: ResultsQuestion) -> list[Computed] | str:
@@ -702,12 +728,9 @@ class ResultAnswerer:
         return Computed(sentence, (r,), frozenset(_allowed(r.year, r.index)))
 
     def _rank(self, r: ResultRecord, q: ResultsQuestion | None = None) -> Computed:
-        among, region = (q.category, q.region) if q else (None, "")
-        if among or region:
-            peers = self._year_rows(r.year, among or (None if region else r.category), region)
-            among, region = (among, region) if r in peers else (None, "")
-        position, ties, size = self.rank(r, among, region)
-        label = self._category_label(among or (None if region else r.category), region)
+        peers, category, region = self._peer_group(r, *((q.category, q.region) if q else (None, "")))
+        position, ties, size = _position(r, peers)
+        label = self._category_label(category, region)
         tie = f", sama dengan {ties} {label} lain" if ties else ""
         sentence = (
             f"Pada Evaluasi SPBE {r.year}, {r.instansi} berada di peringkat {position} dari {size} {label} "
@@ -722,14 +745,12 @@ class ResultAnswerer:
         if len(years) < 2:
             return [self._value(got[y]) for y in years]
         a, b = got[years[0]], got[years[-1]]
-        delta = round(b.index - a.index, 2)
-        verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
-        by = f" {decimal(abs(delta))} poin" if delta else ""
+        moved, by = _moved(a.index, b.index)
         sentence = (
-            f"Indeks SPBE {b.instansi} {verb}{by}: dari {decimal(a.index)} ({a.predikat}) pada {a.year} "
+            f"Indeks SPBE {b.instansi} {moved}: dari {decimal(a.index)} ({a.predikat}) pada {a.year} "
             f"menjadi {decimal(b.index)} ({b.predikat}) pada {b.year}."
         )
-        return [Computed(sentence, (a, b), frozenset(_allowed(a.year, b.year, a.index, b.index, abs(delta))))]
+        return [Computed(sentence, (a, b), frozenset(_allowed(a.year, b.year, a.index, b.index, by)))]
 
     def _extreme(self, q: ResultsQuestion, year: int) -> Computed:
         rows = self._year_rows(year, q.category, q.region)
@@ -858,14 +879,12 @@ class ResultAnswerer:
         if first is None or last is None:
             return None
         a, b = first.rows[0], last.rows[0]
-        delta = round(b.value - a.value, 2)
-        verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
-        by = f" {decimal(abs(delta))} poin" if delta else ""
+        moved, by = _moved(a.value, b.value)
         sentence = (
-            f"Rata-rata indeks SPBE {self._category_label(q.category)} {verb}{by}: dari {decimal(a.value)} "
+            f"Rata-rata indeks SPBE {self._category_label(q.category)} {moved}: dari {decimal(a.value)} "
             f"pada {a.year} menjadi {decimal(b.value)} pada {b.year}."
         )
-        allowed = _allowed(a.year, b.year, a.value, b.value, abs(delta))
+        allowed = _allowed(a.year, b.year, a.value, b.value, by)
         return Computed(sentence, (a, b), frozenset(allowed), show_rows=False)
 
     def _domain_extremes(self, q: ResultsQuestion) -> list[Computed] | str:
@@ -887,7 +906,7 @@ class ResultAnswerer:
                 continue
             parts = []
             for ask in q.also or ("top",):
-                word, pick = ("tertinggi", max) if ask == "top" else ("terendah", min)
+                word, pick = _extreme_word(ask)
                 best = pick(domains, key=lambda f: f.value)
                 parts.append(f"{word} {best.measure} ({decimal(best.value)})")
             sentence = f"Pada {domains[0].year}, domain dengan indeks nasional " + "; ".join(parts) + "."
@@ -912,8 +931,8 @@ class ResultAnswerer:
                     continue
                 parts = []
                 for ask in q.also or ("top",):
-                    d, i = (max if ask == "top" else min)(scored)
-                    word = "tertinggi" if ask == "top" else "terendah"
+                    word, pick = _extreme_word(ask)
+                    d, i = pick(scored)
                     parts.append(f"{word} Domain {names[i].title()} (D{i + 1}) {decimal(d)}")
                 sentence = f"Nilai domain {r.instansi} pada Evaluasi SPBE {r.year}: " + "; ".join(parts) + "."
                 allowed = _allowed(r.year, *(d for d, _ in scored), *range(1, len(names) + 1))
@@ -949,14 +968,12 @@ class ResultAnswerer:
         heads = [f for c in out for f in c.rows if f.measure.lower() in self.v.national_index_rows]
         if "change" in q.also and len(heads) >= 2:
             a, b = heads[0], heads[-1]
-            delta = round(b.value - a.value, 2)
-            verb = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
-            by = f" {decimal(abs(delta))} poin" if delta else ""
+            moved, by = _moved(a.value, b.value)
             sentence = (
-                f"{b.measure} {verb}{by}: dari {decimal(a.value)} pada {a.year} menjadi {decimal(b.value)} "
+                f"{b.measure} {moved}: dari {decimal(a.value)} pada {a.year} menjadi {decimal(b.value)} "
                 f"pada {b.year}."
             )
-            allowed = _allowed(a.year, b.year, a.value, b.value, abs(delta))
+            allowed = _allowed(a.year, b.year, a.value, b.value, by)
             out.insert(0, Computed(sentence, (a, b), frozenset(allowed)))
         if not out:
             asked = ", ".join(str(y) for y in years)
