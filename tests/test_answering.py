@@ -1051,3 +1051,58 @@ def test_a_chunk_with_almost_no_words_is_not_quoted(pasal, text, informative):
 
     citation = Citation(regulation="Pedoman MenPANRB 3/2024", pasal=pasal, section="BAB V")
     assert _informative(Passage(0, "c", text, citation, "section", ("BAB V",))) is informative
+
+
+PROSE = (
+    "Proses Manajemen Risiko SPBE merupakan rangkaian proses yang sistematis dan menjadi bagian dari proses "
+    "pelaksanaan tugas dan fungsi Instansi Pusat dan Pemerintah Daerah untuk pengambilan keputusan di "
+    "tingkat strategis, operasional, dan pelaksanaan proyek. Proses Manajemen Risiko SPBE yang "
+    "dilaksanakan oleh Instansi Pusat dan Pemerintah Daerah terdiri atas proses:\n"
+    "1. komunikasi dan konsultasi;\n2. penetapan konteks Risiko SPBE;\n3. penilaian Risiko SPBE;\n"
+    "4. penanganan Risiko SPBE;\n5. pemantauan dan reviu;"
+)
+
+
+def test_a_guide_paragraph_is_narrowed_to_the_sentence_an_asked_list_hangs_from():
+    from bot.core.answer import quote_window
+    from bot.core.models import Passage
+    from bot.core.text import stem
+    from bot.core.verify import quote_is_faithful
+    from knowledge.schema import Citation
+
+    window = quote_window(
+        PROSE, {stem(t) for t in ("proses", "manajemen", "risiko")}, 420, prose=True, listing=True
+    )
+    # The lead-in sentence and the whole list, in order; the preamble sentence before it is left out.
+    assert window.startswith("…\nProses Manajemen Risiko SPBE yang dilaksanakan"), window
+    assert "rangkaian proses yang sistematis" not in window
+    items = ["1. komunikasi", "2. penetapan", "3. penilaian", "4. penanganan", "5. pemantauan"]
+    positions = [window.find(item) for item in items]
+    assert all(p > 0 for p in positions) and positions == sorted(positions), window
+    assert quote_is_faithful(
+        window, Passage(0, "x", PROSE, Citation("PermenPANRB 5/2020", pasal="Lampiran"), "section", ())
+    )
+
+
+def test_an_ayat_is_never_narrowed_to_a_sentence():
+    from bot.core.answer import quote_window
+
+    ayat = "(1) " + "Kalimat pertama yang panjang sekali. " * 8 + "Kalimat kedua menyebut audit keamanan."
+    assert quote_window(ayat + "\n(2) Ayat lain.", {"audit"}, 200).split("\n")[0] == ayat
+
+
+def test_a_list_split_by_a_page_break_goes_on_in_the_opening(default_dialogue):
+    # PermenPANRB 5/2020 Lampiran BAB IV A: the third unit of the structure opens the section's next chunk.
+    answer = default_dialogue.ask("list", "struktur manajemen risiko SPBE itu terdiri dari apa aja?")
+    head = answer.text[:600].lower()
+    for unit in ("komite manajemen risiko", "unit pemilik risiko", "unit kepatuhan risiko"):
+        assert unit in head, answer.text[:800]
+
+
+def test_each_computed_part_opens_before_the_tables(default_dialogue):
+    answer = default_dialogue.ask(
+        "parts", "papua pegunungan 2023 semuanya predikat kurang ya? yg paling tinggi di sana siapa?"
+    )
+    first, second = answer.text.index("1. “"), answer.text.index("2. “")
+    table = answer.text.index("```")
+    assert first < second < table, answer.text[:600]

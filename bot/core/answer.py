@@ -17,7 +17,7 @@ from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_o
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
 from knowledge.catalog import Catalog
-from knowledge.schema import LIST_MARKER_RE, Citation
+from knowledge.schema import Citation
 from knowledge.vocabulary import Attribute, load_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class Thresholds:
     whole_pasal: int = 1600
     # The opening quote, the part of the passage that answers: about a phone screen's first lines.
     opening: int = 420
+    opening_min: int = 200  # each part's opening when a message asks two or three things
 
 
 @dataclass
@@ -195,7 +196,9 @@ class Responder:
                 # The regulation named once ("di perpres 82, ... ? trus ... ?") holds for every question.
                 part = f"{part} ({', '.join(m.text for m in whole.regulations)})"
                 intent = read_intent(part, self.lexicon)
-            answer = replace(self._decide(part, intent, asked), regulations=intent.known)
+            # Each part's opening shares the screen with the others': the answer of every part comes first.
+            room = max(self.thresholds.opening // len(parts), self.thresholds.opening_min)
+            answer = replace(self._decide(part, intent, asked, opening=room), regulations=intent.known)
             answers.append((shown_as, answer))
             asked = asked.after(answer)
         first = answers[0][1]
@@ -205,8 +208,11 @@ class Responder:
         for part, answer in answers:
             units = {unit_key(c) for c in answer.citations}
             # A figure computed from the same table is another answer ("... kurang? yg tertinggi di sana?").
-            computed = answer.topic is not None and answer.topic.attribute == RESULTS_ATTRIBUTE
-            if units and not computed and any(units <= {unit_key(c) for c in a.citations} for _, a in shown):
+            if (
+                units
+                and not _computed(answer)
+                and any(units <= {unit_key(c) for c in a.citations} for _, a in shown)
+            ):
                 continue  # the same provisions answer it: quoted once
             shown.append((part, answer))
         if len(shown) == 1:
@@ -224,6 +230,10 @@ class Responder:
         blocks, after = [], []
         for number, (part, answer) in enumerate(shown, 1):
             body, rest = _opening(answer.text.split(SOURCES_HEADING)[0])
+            if _computed(answer) and "\n\n" in body:
+                # A computed figure's sentence opens; its table rows and their source follow every part's.
+                body, rows = body.split("\n\n", 1)
+                rest = "\n\n".join(piece for piece in (rows, rest) if piece)
             if answer.refused:
                 body, rest = (
                     "Untuk bagian ini saya tidak menemukan ketentuan yang menjawabnya dalam dokumen yang "
@@ -250,7 +260,7 @@ class Responder:
             regulations=tuple(dict.fromkeys(r for _, a in answers for r in a.regulations)),
         )
 
-    def _decide(self, text: str, intent: Intent, context: Context) -> Answer:
+    def _decide(self, text: str, intent: Intent, context: Context, *, opening: int | None = None) -> Answer:
         if intent.injection:
             return refusal(
                 "injection",
@@ -366,7 +376,7 @@ class Responder:
         more = tuple(
             a for a in self.lexicon.attributes(intent.flat) if attribute is None or a.name != attribute.name
         )
-        answer = self._compose(query, answering, intent.known, attribute, more)
+        answer = self._compose(query, answering, intent.known, attribute, more, opening=opening)
         return replace(
             answer,
             passages=answer.passages[: self.top_k],
@@ -619,6 +629,8 @@ class Responder:
         named: Sequence[str] = (),
         attribute: Attribute | None = None,
         more: Sequence[Attribute] = (),
+        *,
+        opening: int | None = None,
     ) -> Answer:
         """Quote the best unit (and, when the question names several regulations, the best of each),
         each opening with the lines that answer (the ayat holding the asked attribute first) and followed
@@ -629,10 +641,14 @@ class Responder:
             if best and best.key not in {p.key for p in leaders}:
                 leaders.append(best)
         terms = {stem(w) for w in content_words(query)}
+        asked_list = self.lexicon.vocabulary.attribute("list")
+        listing = bool(asked_list and asked_list.asked.search(query))
         parts: list[str] = []
         citations: list[Citation] = []
         for leader in leaders:
-            block = self._quote_block(leader, passages, terms, attribute, more)
+            block = self._quote_block(
+                leader, passages, terms, attribute, more, listing=listing, opening=opening
+            )
             if block is None:
                 logger.warning("dropping an unfaithful quote from %s", leader.chunk_id)  # never paraphrase
                 continue
@@ -652,12 +668,15 @@ class Responder:
         terms: set[str],
         attribute: Attribute | None = None,
         more: Sequence[Attribute] = (),
+        *,
+        listing: bool = False,
+        opening: int | None = None,
     ) -> tuple[str, list[Citation]] | None:
         """The answer first: the leader's lines that hold the asked words, with their citation; then the
         rest of what `_choose` picks (the Pasal when short, the ayat ranked close, the section's next part),
         or for a long Pasal a pointer to the whole of it. None when a quote is not the passage's own words."""
         chosen = self._choose(leader, passages)
-        budget = self.thresholds.opening
+        budget = opening or self.thresholds.opening
         answers = attribute.holds if attribute else None
         # The ayat of the same Pasal sharing most of the question's words opens the reply too, in the room
         # left: a question often asks two things of one Pasal ("ketuanya siapa dan bertanggung jawab ke
@@ -680,10 +699,19 @@ class Responder:
                 holding = [p for p in unit if p not in order and also.holds(p.text)]
                 if holding:
                     order.append(max(holding, key=lambda p: _shared(p.text, terms)))
-        openings = [(order[0], quote_window(order[0].text, terms, budget))]
+        # One part of several asked in a message opens with one ayat; its siblings follow all the parts.
+        order = order[:1] if opening else order
+        prose = not (leader.citation.pasal or "").isdigit()
+        openings = [(order[0], quote_window(order[0].text, terms, budget, prose=prose, listing=listing))]
         for other in order[1:]:
             room = max(budget // 2, budget - sum(len(q) for _, q in openings))
-            openings.append((other, quote_window(other.text, terms, room)))
+            openings.append((other, quote_window(other.text, terms, room, listing=listing)))
+        # A list the opening ends on that runs on into the section's next chunk (a page break split it)
+        # goes on in the opening: a list is never cut before the item asked for.
+        following = _continuation(leader, unit, openings[0][1]) if prose else None
+        if following is not None:
+            room = max(budget // 2, budget - len(openings[0][1]))
+            openings.append((following, _list_run(following.text, leader.text, room)))
         whole = {p.chunk_id for p, q in openings if q == p.text}
         if len(chosen) == 1 and len(leader.text) > self.thresholds.long_quote:
             excerpt = self._excerpt(leader, terms)
@@ -773,35 +801,58 @@ class Responder:
         return SOURCES_HEADING + "\n".join(lines)
 
 
-def quote_window(text: str, terms: set[str], budget: int) -> str:
+def quote_window(
+    text: str, terms: set[str], budget: int, *, prose: bool = False, listing: bool = False
+) -> str:
     """The lines of a passage that answer, within about `budget` characters, never cutting a line.
 
     A passage's lines are its paragraphs, list items and table rows (ingest keeps each on its own line).
     The window holds the line sharing most of the question's words (stems), the lead-in line a list hangs
     from ("... meliputi:"), a table's header rows, and neighbouring lines that share words, in the text's
-    order; "…" marks lines left out. A single line longer than the budget is narrowed to its sentences
-    the same way. A short passage is returned whole.
+    order; "…" marks lines left out. A list that the best line introduces, or any list when one is asked
+    for (`listing`), runs on in its own order before other lines join. A single line longer than the
+    budget is narrowed to its sentences the same way, and so is any long paragraph of a guide or report
+    (`prose`; an ayat is never split). A short passage is returned whole.
     """
     if len(text) <= budget:
         return text
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if len(lines) == 1:
-        lines = [s for s in re.split(r"(?<=[.;:])\s+(?=[A-Z(0-9a-z])", text) if s.strip()]
+    if len(lines) == 1 or prose:
+        lines = [
+            piece
+            for ln in lines
+            for piece in (_sentences(ln) if len(lines) == 1 or len(ln) > budget // 2 else [ln])
+        ]
         if len(lines) == 1:
             return text
     scores = [_shared(ln, terms) for ln in lines]
-    best = max(range(len(lines)), key=lambda i: (scores[i], -i))
+    # A lone "." or "…" a page break left says nothing: never quoted (a gap is marked instead).
+    quiet = {i for i, ln in enumerate(lines) if not _has_words(ln) and not ln.startswith("|")}
+    # Among lines sharing as many words, the one an asked list hangs from ("... terdiri atas:").
+    best = max(range(len(lines)), key=lambda i: (scores[i], listing and lines[i].endswith(":"), -i))
     keep = {best}
+    lead: int | None = None
     # What a list item or table row hangs from: the line opening the passage and a table's header.
     if lines[best].startswith("|"):
         keep |= {i for i in range(min(2, best)) if lines[i].startswith("|")}
-    elif best and LIST_MARKER_RE.match(lines[best]):
-        lead = next((i for i in range(best - 1, -1, -1) if not LIST_MARKER_RE.match(lines[i])), 0)
+    elif best and _ITEM_RE.match(lines[best]):
+        lead = next((i for i in range(best - 1, -1, -1) if not _ITEM_RE.match(lines[i])), 0)
         keep.add(lead)
     size = sum(len(lines[i]) + 1 for i in keep)
+    # A list the best line introduces, or the asked list the best item belongs to, is shown whole, in
+    # its own order, when all of it fits; otherwise its items sharing the question's words come first.
+    start = best if lines[best].endswith(":") else lead if listing else None
+    if start is not None:
+        end = start + 1
+        while end < len(lines) and (_ITEM_RE.match(lines[end]) or end in quiet):
+            end += 1
+        items = [i for i in range(start + 1, end) if i not in keep and i not in quiet]
+        if items and size + sum(len(lines[i]) + 1 for i in items) <= budget:
+            keep.update(items)
+            size += sum(len(lines[i]) + 1 for i in items)
     # Neighbours next: the ones sharing words first, then the following lines (a list runs on).
     order = sorted(
-        (i for i in range(len(lines)) if i not in keep),
+        (i for i in range(len(lines)) if i not in keep and i not in quiet),
         key=lambda i: (-scores[i], abs(i - best), i < best),
     )
     for i in order:
@@ -820,6 +871,78 @@ def quote_window(text: str, terms: set[str], budget: int) -> str:
     if picked[-1] < len(lines) - 1:
         pieces.append("…")
     return "\n".join(pieces)
+
+
+# A list item in a regulation, a guide or a report: "(1)", "1.", "1)", "a.", "a)".
+_ITEM_RE = re.compile(r"^(?:\(\d+\)|\d+[.)]|[a-z][.)]|\d+ \d\.)(?:\s|$)")
+# A sentence ends at ".", ";" or ":" before the next one's first letter, digit or bracket.
+_SENTENCE_END_RE = re.compile(r"(?<=[.;:])\s+(?=[A-Z(0-9a-z])")
+
+
+_MARKER_CHARS = 8  # a "sentence" this short is a list marker ("1.", "B.5.", "(2)") of what follows
+
+
+def _sentences(line: str) -> list[str]:
+    """A paragraph's sentences and inline list items ("... proses: 1. komunikasi; 2. ..."), a list
+    marker kept with its item."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END_RE.split(line):
+        if pieces and (len(pieces[-1]) < _MARKER_CHARS or not _has_words(pieces[-1])):
+            pieces[-1] = f"{pieces[-1]} {piece}"  # "1." alone is the marker of what follows
+        elif piece.strip():
+            pieces.append(piece.strip())
+    return pieces
+
+
+def _continuation(leader: Passage, unit: Sequence[Passage], opened: str) -> Passage | None:
+    """The section's next chunk when the leader's opening ends on a list (its lead-in or an item) at the
+    chunk's end and that chunk goes on with the list's next item."""
+    position = next((i for i, p in enumerate(unit) if p.chunk_id == leader.chunk_id), None)
+    if position is None or position + 1 >= len(unit) or opened.endswith("…"):
+        return None
+    last = opened.splitlines()[-1].strip()
+    following = unit[position + 1]
+    first = next(iter(_new_lines(following.text, leader.text)), "")
+    if not (last.endswith(":") or _ITEM_RE.match(last)) or not _ITEM_RE.match(first):
+        return None
+    return following
+
+
+def _new_lines(text: str, before: str) -> list[str]:
+    """A chunk's lines after those it repeats from the chunk before (the splitter overlaps them)."""
+    lines = [ln.strip() for ln in text.splitlines() if _has_words(ln)]
+    start = 0
+    while start < len(lines) and lines[start] in before:
+        start += 1
+    return lines[start:]
+
+
+def _list_run(text: str, before: str, budget: int) -> str:
+    """A chunk's list items that go on from the chunk before, in order, within about `budget`
+    characters; a long item is narrowed to its first sentences (the first always)."""
+    lines = _new_lines(text, before)
+    kept: list[str] = []
+    for line in lines:
+        if not _ITEM_RE.match(line):
+            break
+        for piece in _sentences(line) if len(line) > budget // 2 else [line]:
+            if kept and sum(len(k) + 1 for k in kept) + len(piece) > budget:
+                break
+            kept.append(piece)
+        else:
+            continue
+        break
+    more = sum(len(k) for k in kept) < sum(len(ln) for ln in lines)
+    return (
+        ("…\n" if lines and lines[0] not in text.lstrip()[: len(lines[0]) + 1] else "")
+        + "\n".join(kept)
+        + ("\n…" if more else "")
+    )
+
+
+def _has_words(text: str) -> bool:
+    """Whether a line says anything: a lone "." or "…" left by a page break does not."""
+    return re.search(r"\w", text) is not None
 
 
 def _shared(text: str, terms: set[str]) -> int:
@@ -879,6 +1002,11 @@ def _contains(passage: Passage, word: str) -> bool:
     return (root != word or len(root) >= 5) and re.search(
         rf"\b\w*{re.escape(root)}\w*\b", haystack
     ) is not None
+
+
+def _computed(answer: Answer) -> bool:
+    """Whether an answer states a figure computed from the evaluation results."""
+    return answer.topic is not None and answer.topic.attribute == RESULTS_ATTRIBUTE
 
 
 def refusal(kind: str, text: str, passages: Sequence[Passage] = ()) -> Answer:

@@ -251,13 +251,15 @@ class LLMResponder(Responder):
         named: Sequence[str] = (),
         attribute: Attribute | None = None,
         more: Sequence[Attribute] = (),
+        *,
+        opening: int | None = None,
     ) -> Answer:
         if self.llm is None:
-            return super()._compose(query, passages, named, attribute, more)
+            return super()._compose(query, passages, named, attribute, more, opening=opening)
         context = passages[: self.context_passages]
         reply, failure = self.written(query, context)
         if reply is None:
-            extractive = super()._compose(query, passages, named, attribute, more)
+            extractive = super()._compose(query, passages, named, attribute, more, opening=opening)
             return _noted(extractive, failure or "llm_no_answer")
         verified = verify_reply(reply, context, self.floors, self.similarity)
         total = len(verified.kept) + len(verified.dropped)
@@ -269,7 +271,8 @@ class LLMResponder(Responder):
             logger.warning("verification dropped %s and moved %s of %s LLM sentences", dropped, moved, total)
         if not verified.answering or len(verified.dropped) >= total * self.max_dropped_share:
             logger.info("no verified LLM sentence answers; answering extractively")
-            return _noted(super()._compose(query, passages, named, attribute, more), "llm_unverified")
+            extractive = super()._compose(query, passages, named, attribute, more, opening=opening)
+            return _noted(extractive, "llm_unverified")
         return self._layout(query, verified, passages)
 
     def _layout(self, query: str, verified: VerifiedText, passages: list[Passage]) -> Answer:
