@@ -1040,6 +1040,14 @@ def test_every_thing_asked_of_one_pasal_opens_the_reply(default_settings):
             "Pencabutan Pedoman Menteri: pada saat Pedoman Menteri ini berlaku, pedoman lama dicabut.",
             True,
         ),
+        # A Lampiran's title page or a heading in capitals answers nothing.
+        (
+            None,
+            "PERATURAN PRESIDEN REPUBLIK INDONESIA NOMOR 132 TAHUN 2022 TENTANG ARSITEKTUR SISTEM "
+            "PEMERINTAHAN BERBASIS ELEKTRONIK NASIONAL",
+            False,
+        ),
+        (None, "I.A. KUESIONER DAN PENJELASAN", False),
         # Any ayat of a Pasal is quotable, however short.
         ("12", "(3) Cukup jelas.", True),
     ],

@@ -341,6 +341,11 @@ def test_a_figure_finer_than_the_tables_hold_or_a_score_of_something_else_is_not
     assert match.refused and match.refusal == "out_of_scope"
     # Another index the reports cite (the UN's EGDI) is not the SPBE results: the search answers it.
     assert dialogue.responder.index.results.read("peringkat egdi indonesia 2024 berapa? nilainya?") is None
+    # Nor are the targets the reports set: "what target was it compared against" is in their prose.
+    target = "What was the national SPBE index in 2024, and what target was it compared against?"
+    assert dialogue.responder.index.results.read(target) is None
+    reply = dialogue.ask("e", target)
+    assert not reply.refused and "2,85" in reply.text.replace("2.85", "2,85"), reply.text[:400]
 
 
 def test_results_follow_the_index_and_inspect_shows_them(settings):

@@ -226,8 +226,8 @@ class ResultTable:
         """
         v = self.vocabulary
         flat = " ".join(expand(text).split())
-        if v.cue("other_index").search(flat):
-            return None  # "peringkat EGDI indonesia 2024": another index, told by the reports' prose
+        if v.cue("other_index").search(flat) or v.cue("prose_only").search(flat):
+            return None  # "peringkat EGDI indonesia 2024", "targetnya brp?": told by the reports' prose
         years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(flat)))
         cue = v.cue("topic").search(flat) is not None
         entities = self.find(text, typos=cue)
