@@ -1114,3 +1114,16 @@ def test_each_computed_part_opens_before_the_tables(default_dialogue):
     first, second = answer.text.index("1. “"), answer.text.index("2. “")
     table = answer.text.index("```")
     assert first < second < table, answer.text[:600]
+
+
+def test_a_turn_near_the_topic_leans_on_it_and_an_aside_does_not(default_dialogue):
+    # Its own English words are not clearly the field's, but the risk section quoted last is among the
+    # passages nearest to it: it asks about the topic.
+    default_dialogue.ask("near", "level risiko spbe ada apa aja?")
+    follow = default_dialogue.ask("near", "What range of risk magnitude does that level cover?")
+    assert not follow.refused and follow.citations, follow.text[:300]
+    assert {c.regulation for c in follow.citations} == {"PermenPANRB 5/2020"}
+    # An aside lands far from what was quoted: still out of scope.
+    default_dialogue.ask("aside", "apa predikat indeks spbe 3,2?")
+    aside = default_dialogue.ask("aside", "btw cuti melahirkan pns itu brp bulan ya?")
+    assert aside.refused and aside.refusal == "out_of_scope" and not aside.citations

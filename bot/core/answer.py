@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
@@ -106,6 +108,9 @@ class Thresholds:
     # The opening quote, the part of the passage that answers: about a phone screen's first lines.
     opening: int = 420
     opening_min: int = 200  # each part's opening when a message asks two or three things
+    # A turn leans on the conversation's topic when a unit quoted last is among its this many nearest passages
+    # (about 1% of the index: asides land hundreds of passages away).
+    topic_near: int = 20
 
 
 @dataclass
@@ -295,6 +300,8 @@ class Responder:
         resolution = resolve(intent, context.topic, self.lexicon)
         query, attribute, follow_up = resolution.query, resolution.attribute, resolution.follow_up
         if not follow_up and not self._in_domain(intent):
+            if self._about_the_topic(intent, context):
+                return self._decide(text, replace(intent, leans_back=True), context, opening=opening)
             return refusal(
                 "out_of_scope",
                 "Maaf, pertanyaan itu di luar cakupan saya. " + GREETING + " " + HINT,
@@ -357,6 +364,8 @@ class Responder:
             and ranking.signals["dense_top"] < self.thresholds.min_dense
             and self.lexicon.field_share(tuple(dict.fromkeys(intent.words))) < self.thresholds.field_words
         )
+        if far and self._about_the_topic(intent, context):
+            return self._decide(text, replace(intent, leans_back=True), context, opening=opening)
         if far:  # no passage is near the question: it is not about the documents' field
             logger.info("refusing: dense similarity %.3f", ranking.signals["dense_top"])
             return refusal(
@@ -471,6 +480,18 @@ class Responder:
                     ]
         logger.info("refusing: no passage holds the %s asked for", attribute.name)
         return []
+
+    def _about_the_topic(self, intent: Intent, context: Context) -> bool:
+        """Whether a turn that is not clearly the field's by its own words still asks about the conversation's
+        topic: one of the units quoted last is among the passages nearest to it ("What range of risk
+        magnitude does that level cover?" after the risk levels), which an aside is not ("btw cuti
+        melahirkan pns brp bulan?"). Only a turn that names no regulation, Pasal or term of its own."""
+        if context.topic is None or not context.last_units or intent.anchored or intent.leans_back:
+            return False
+        similarity = self.index.similarities(intent.text)
+        nearest = np.argpartition(-similarity, self.thresholds.topic_near)[: self.thresholds.topic_near]
+        units = set(context.last_units)
+        return any(self.index.passages[int(i)].key in units for i in nearest)
 
     def _in_domain(self, intent: Intent) -> bool:
         """Whether a question belongs to the field: it names a regulation or a term the documents define,
