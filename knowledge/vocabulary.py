@@ -53,6 +53,7 @@ class Vocabulary:
 
     kinds: tuple[Kind, ...] = ()
     abbreviations: dict[str, str] = field(default_factory=dict)
+    lowercase: dict[str, str] = field(default_factory=dict)  # chat words an acronym shares ("bkn": "bukan")
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     glossary: dict[str, str] = field(default_factory=dict)
     twins: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
@@ -168,6 +169,7 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
     return Vocabulary(
         kinds=kinds,
         abbreviations={k.lower(): v.lower() for k, v in terms.get("abbreviations", {}).items()},
+        lowercase={k.lower(): v.lower() for k, v in terms.get("lowercase", {}).items()},
         synonyms={k.lower(): tuple(v) for k, v in terms.get("synonyms", {}).items()},
         glossary={k.lower(): v.lower() for k, v in terms.get("glossary", {}).items()},
         twins=twins,

@@ -367,6 +367,11 @@ def test_results_follow_the_index_and_inspect_shows_them(settings):
     [
         ("indeks spbe badan gizi nasional 2024 berapa?", "badan gizi nasional"),
         ("nilai spbe kabupaten antah berantah 2023?", "kabupaten antah berantah"),
+        # A kind written before a name the tables hold only for another kind: not that namesake.
+        ("indeks pemkot jakarta selatan 2023", "kota jakarta selatan"),
+        ("Otorita IKN dapet nilai indeks spbe brp di evaluasi 2024?", "otorita ikn"),
+        # An acronym in capitals that no document writes.
+        ("OJK dapet predikat apa di evaluasi spbe 2024?", "OJK"),
         # A category, a group or the nation is not an instansi missing from the tables.
         ("indeks spbe kementerian 2024 berapa?", None),
         ("indeks spbe pemerintah daerah 2024 berapa?", None),
@@ -467,6 +472,23 @@ def test_a_year_no_report_covers_beside_one_held_is_refused(table):
 def test_an_instansi_named_with_capitals_ends_where_they_do(table):
     asked = table.read("What SPBE index did Bank Indonesia receive in the 2023 evaluation?")
     assert asked is not None and asked.missing == "bank indonesia"
+
+
+def test_an_instansi_a_figure_is_attributed_to_is_not_the_one_asked_about(table):
+    asked = table.read("td baca berita pemkab mesuji 2023 dapet 3,7. bener ga sih menurut laporan kemenpan?")
+    assert asked is not None and [e.key for e in asked.entities] == ["mesuji"]
+    # Alone, it is the one asked about.
+    alone = table.read("menurut laporan kemenpan, indeks kemenpanrb 2024 brp")
+    assert alone is not None and len(alone.entities) == 1 and alone.entities[0].category == "kementerian"
+
+
+def test_bkn_in_lower_case_is_chat_for_bukan_and_in_capitals_the_agency(table):
+    from bot.core.text import expand
+
+    assert expand("pemda DIY (provinsinya ya, bkn kota jogja)").endswith("bukan kota yogyakarta)")
+    assert "badan kepegawaian negara" in expand("indeks BKN 2024")
+    asked = table.read("indeks BKN 2024 brp")
+    assert asked is not None and asked.entities[0].key == "badankepegawaiannegara"
 
 
 def test_number_words_are_whole_words(table):

@@ -398,7 +398,8 @@ class Responder:
         table = self.index.results
         if not table or (intent.known and not any(r in table.reports for r in intent.known)):
             return None
-        question = table.read(text, context.topic, intent.shift)
+        # What the message says it is not about is no instansi of it ("DIY (provinsinya, bkn kota jogja)").
+        question = table.read(intent.flat if intent.negated else text, context.topic, intent.shift)
         if question is None or any(y > self.lexicon.newest_year for y in question.years):
             return None  # after the newest document: the refusal that says what is held
         answerer = ResultAnswerer(table)

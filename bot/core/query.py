@@ -41,6 +41,7 @@ class Intent:
     text: str
     flat: str = ""  # lower case, chat spellings expanded, English read through the glossary
     english: bool = False
+    negated: bool = False  # the message says what it is not about ("bkn kota jogja"): `flat` left it out
     regulations: tuple[RegulationMention, ...] = ()
     pasal: int | None = None
     ayat: int | None = None
@@ -263,7 +264,8 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
     """Everything code reads from one message before retrieval."""
     english = lexicon.is_english(text)
     # What the question says it is not about leaves it ("... (yg bukan audit keamanan ya)").
-    flat = lexicon.without_negated(lexicon.spell_places(expand(lexicon.translate(text) if english else text)))
+    spelled = lexicon.spell_places(expand(lexicon.translate(text) if english else text))
+    flat = lexicon.without_negated(spelled)
     regulations = tuple(lexicon.find_regulations(text, english=english))
     pasal_match = _PASAL_RE.search(flat)
     pasal = int(pasal_match.group(1)) if pasal_match else None
@@ -299,6 +301,7 @@ def read_intent(text: str, lexicon: Lexicon) -> Intent:
         text=text,
         flat=flat,
         english=english,
+        negated=flat != spelled,
         regulations=regulations,
         pasal=pasal,
         ayat=ayat,

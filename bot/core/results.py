@@ -187,12 +187,18 @@ class ResultTable:
         choosing among namesakes ("kab. malang" / "kota malang"); one-letter typos when asked to."""
         flat = " ".join(expand(text).replace("/", " / ").split())
         found: list[Entity] = []
+        sources: list[Entity] = []
         # The text as written too: chat expansion turns an acronym into words ("kominfo" -> "komunikasi
         # dan informatika") that no name is.
         raw = " ".join(text.lower().replace("/", " / ").split())
+        source = self.vocabulary.cue("source")
         for written in dict.fromkeys((flat, raw)):
             for m in self._pattern.finditer(written):
-                found.extend(self._narrow(self.names[m.group(0)], written[: m.start()]))
+                named = self._narrow(self.names[m.group(0)], written[: m.start()])
+                # "... menurut laporan kemenpan?": the instansi a figure comes from, not one asked about.
+                cited = source.search(" ".join(written[: m.start()].split()[-2:])) is not None
+                (sources if cited else found).extend(named)
+        found = found or sources
         if not found and typos:
             # A word of the documents or of Indonesian ("batas", "sekarang") is not a misspelt name.
             known = (self.corpus_words, dictionary_words())
@@ -209,9 +215,9 @@ class ResultTable:
         """Namesakes narrowed by the kind of government written just before the name."""
         for category, prefixes in self.vocabulary.prefixes.items():
             if re.search(rf"(?:{'|'.join(re.escape(p) for p in prefixes)})\.?\s*$", before):
-                narrowed = [e for e in entities if e.category == category]
-                if narrowed:
-                    return narrowed
+                # "pemkot jakarta selatan": no kota of that name is in the tables, so the name is not the
+                # province's (nor any other namesake's) but an instansi the tables do not hold.
+                return [e for e in entities if e.category == category]
         # Without a kind written, a province's name means the province ("jabar", "kalimantan barat")
         # when it has one; a name shared by a Kabupaten and a Kota means both.
         provinces = [e for e in entities if e.category in self._own_region]
@@ -431,6 +437,10 @@ class ResultTable:
             nation = m.group(0) in v.nation_kinds
             if name and (not nation or any(not v.cue("national").fullmatch(word) for word in name)):
                 return f"{m.group(0)} {' '.join(name)}"
+        # An acronym in capitals that the documents never write ("OJK") names an instansi none of them holds.
+        for acronym in re.findall(r"\b[A-Z]{2,6}\b", written):
+            if acronym.lower() not in self.corpus_words and acronym.lower() not in self._not_names:
+                return acronym
         return ""
 
     def _only_results_words(self, flat: str, extra: int = 0) -> bool:

@@ -117,10 +117,13 @@ def save_stems(path: Path, vocabulary: Iterable[str]) -> None:
 
 def expand(text: str) -> str:
     """Lowercase and expand chat abbreviations ('yg' -> 'yang', 'pemda' -> 'pemerintah daerah')."""
+    vocabulary = load_vocabulary()  # knowledge/vocabulary/terms.toml
+    if vocabulary.lowercase:  # "bkn" is "bukan"; "BKN" stays the agency's acronym
+        text = re.sub(r"\b[a-z]+\b", lambda m: vocabulary.lowercase.get(m.group(0), m.group(0)), text)
     text = text.lower().replace("&", " dan ")
     # Chat writes the plural by a trailing 2: "prinsip2" is "prinsip-prinsip".
     text = re.sub(r"\b([a-z]{3,})2\b", r"\1", text)
-    abbreviations = load_vocabulary().abbreviations  # knowledge/vocabulary/terms.toml
+    abbreviations = vocabulary.abbreviations
 
     def spelled_out(m: re.Match[str]) -> str:
         word = m.group(0)
