@@ -778,6 +778,9 @@ def test_an_english_conversation_is_not_refused_for_its_own_function_words(defau
         "permenpan 59/2020 sekarang masih berlaku gak?",
         "When will Perpres 95/2018 be revised, and what will change?",
         "kapan perpres 95 direvisi?",
+        # How things stand today is news the documents cannot hold.
+        "skrg udah ada brp latik terakreditasi yg terdaftar di bssn?",
+        "rapat tim koordinasi spbe nasional terakhirnya kapan?",
     ],
 )
 def test_questions_about_later_events_are_refused_with_what_is_held(default_dialogue, question):
