@@ -291,6 +291,11 @@ def test_follow_ups_keep_the_subject_or_the_asked_attribute(previous, current, k
         ("perda kota bandung mengenai spbe isinya apa", "Perda Kota Bandung belum ada dalam basis"),
         # An English kind spelling (kinds.toml): "Law" is an Undang-Undang.
         ("Under Law 27/2022, what is the fine for a data leak?", "UU 27/2022 belum ada dalam basis"),
+        # Of two regulations named, the Pasal is the one's named beside it: never the other's Pasal 5.
+        (
+            "perban bssn 8/2024 kan ngacu ke permenkominfo 16/2022. tolong kutipin pasal 5 permenkominfo itu",
+            "Permenkominfo 16/2022 belum ada dalam basis pengetahuan saya, jadi saya tidak dapat mengutip",
+        ),
         # A year the documents do not reach, even with a comma after it.
         ("hasil evaluasi spbe tahun 2031, indeks nasionalnya berapa?", "Dokumen terbaru yang saya miliki"),
     ],

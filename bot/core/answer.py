@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bot.core.lexicon import Lexicon
+from bot.core.lexicon import Lexicon, RegulationMention
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
 from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer
@@ -568,6 +568,16 @@ class Responder:
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:
+        owner = _pasal_owner(intent)
+        if owner is not None and not owner.short_name:
+            # "... ngacu ke permenkominfo 16/2022. kutipin pasal 5 permenkominfo itu": the Pasal asked is the
+            # regulation's named beside it, which we do not hold; never Pasal 5 of the other one named.
+            known = ", ".join(self.index.regulations)
+            return refusal(
+                "insufficient",
+                f"Maaf, {owner.display} belum ada dalam basis pengetahuan saya, jadi saya tidak dapat "
+                f"mengutip Pasal {intent.pasal}-nya. Regulasi yang saya kenal: {known}.",
+            )
         answer = self._look_up(intent, context)
         unresolved = None if intent.known else self.lexicon.unresolved_kind(intent.text)
         if unresolved and not answer.refused:
@@ -1031,6 +1041,24 @@ def _contains(passage: Passage, word: str) -> bool:
     return (root != word or len(root) >= 5) and re.search(
         rf"\b\w*{re.escape(root)}\w*\b", haystack
     ) is not None
+
+
+def _pasal_owner(intent: Intent) -> RegulationMention | None:
+    """Of several regulations a Pasal lookup names, the one named nearest to "pasal N"; None for one."""
+    found = _PASAL_WORD_RE.search(intent.flat)
+    if found is None or len(intent.regulations) < 2:
+        return None
+
+    def distance(mention: RegulationMention) -> int:
+        start = intent.flat.find(mention.text)
+        if start < 0:
+            return len(intent.flat)
+        return min(abs(found.start() - (start + len(mention.text))), abs(start - found.end()))
+
+    return min(intent.regulations, key=distance)
+
+
+_PASAL_WORD_RE = re.compile(r"\bpasal\s*\d{1,3}\b")
 
 
 def _computed(answer: Answer) -> bool:
