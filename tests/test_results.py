@@ -575,3 +575,24 @@ def test_a_rank_among_a_part_or_within_a_province(table):
     # Without a narrower group the rank is within the instansi's category.
     plain = answerer.answer(table.read("peringkat kota bandung 2024?")).text
     assert "kota dengan indeks" in plain and "di Jawa Barat" not in plain
+
+
+def test_a_follow_up_keeps_the_conversations_year(dialogue_factory):
+    dialogue = dialogue_factory()
+    # After answers about 2023 from the reports' prose, the computed extreme is 2023's.
+    dialogue.ask("y", "rerata indeks spbe instansi pusat di evaluasi 2023 brp?")
+    top = dialogue.ask("y", "trus instansi yg indeksnya paling tinggi se-nasional siapa?")
+    assert not top.refused and "Evaluasi SPBE 2023" in top.text.split("\n")[0], top.text[:300]
+    # "that year" points back in English too, after the national figures.
+    dialogue.ask(
+        "en", "What was Indonesia's national SPBE index in 2023 and which predicate did it fall under?"
+    )
+    weakest = dialogue.ask("en", "Which domain was the weakest that year?")
+    assert weakest.text.startswith("Pada 2023") and "Manajemen" in weakest.text.split("\n")[0], weakest.text[
+        :300
+    ]
+
+
+def test_a_categorys_domain_extremes_are_left_to_the_reports_prose(table):
+    # The records hold each instansi's domains, not a category's domain averages.
+    assert table.read("domain yg paling rendah di pemda 2023 apa?") is None

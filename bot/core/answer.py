@@ -14,7 +14,7 @@ import numpy as np
 from bot.core.lexicon import Lexicon, RegulationMention
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
-from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer
+from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer, ResultsQuestion
 from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_of
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
@@ -402,6 +402,16 @@ class Responder:
         question = table.read(intent.flat if intent.negated else text, context.topic, intent.shift)
         if question is None or any(y > self.lexicon.newest_year for y in question.years):
             return None  # after the newest document: the refusal that says what is held
+        if not question.years and intent.leans_back and not intent.shift and context.topic is not None:
+            # "trus instansi yg paling tinggi se-nasional siapa?" after answers about 2023 asks about 2023.
+            topic = context.topic
+            if topic.attribute == RESULTS_ATTRIBUTE:
+                carried = ResultsQuestion.from_topic(topic).years
+            else:
+                carried = resolve(intent, topic, self.lexicon).years
+            if carried and carried[-1] not in table.years:
+                return None  # the conversation's year is not in the records: the reports' prose may hold it
+            question = replace(question, years=carried[-1:]) if carried else question
         answerer = ResultAnswerer(table)
         if not answerer.answerable(question):
             return None

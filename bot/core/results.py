@@ -490,6 +490,8 @@ class ResultTable:
         missing = "" if entities else self._unknown_instansi(flat, text)
         if missing and cue and valued and ask not in _OF_CATEGORIES:
             return ResultsQuestion("value", (), None, years, n, predikat, missing=missing)
+        if ask in ("top", "bottom") and category and self._any_domain(flat):
+            return None  # "domain yg paling rendah di pemda?": a category's domain averages, in the prose
         if ask in ("top", "bottom", "rank", "count", "average") and (
             category or (ask == "count" and predikat)
         ):
