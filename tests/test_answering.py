@@ -1135,3 +1135,10 @@ def test_a_turn_near_the_topic_leans_on_it_and_an_aside_does_not(default_dialogu
     default_dialogue.ask("aside", "apa predikat indeks spbe 3,2?")
     aside = default_dialogue.ask("aside", "btw cuti melahirkan pns itu brp bulan ya?")
     assert aside.refused and aside.refusal == "out_of_scope" and not aside.citations
+
+
+def test_a_piece_saying_what_is_not_asked_stays_with_its_question(default_dialogue):
+    from bot.core.query import split_parts
+
+    lexicon = default_dialogue.responder.lexicon
+    assert split_parts("BPS 2024 domain manajemennya dapet brp ya? bukan indeks totalnya", lexicon) == ()

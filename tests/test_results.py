@@ -596,3 +596,25 @@ def test_a_follow_up_keeps_the_conversations_year(dialogue_factory):
 def test_a_categorys_domain_extremes_are_left_to_the_reports_prose(table):
     # The records hold each instansi's domains, not a category's domain averages.
     assert table.read("domain yg paling rendah di pemda 2023 apa?") is None
+
+
+def test_a_quoted_table_is_shown_aligned_never_as_ragged_pipes():
+    from bot.core.results import markdown_rows_block
+
+    rows = (
+        "| No | Nama Instansi | D1 | Indeks | Predikat |\n|----|----|----|----|----|\n…\n"
+        "| 2  | Markas Besar Kepolisian Republik Indonesia | 3,50 | 3,47   | Baik      |"
+    )
+    block = markdown_rows_block(rows)
+    assert block is not None and block.startswith("```\n") and block.endswith("\n```")
+    lines = block.strip("`\n").splitlines()
+    assert "|" not in block and "---" not in block and lines[1] == "…"
+    # Every cell is kept, and the columns line up: the index starts at the same place in header and row.
+    assert lines[0].index("Indeks") == lines[2].index("3,47"), block
+    assert markdown_rows_block("(1) Bukan tabel.") is None
+
+
+def test_a_figure_asked_as_what_was_got_is_a_result(table):
+    asked = table.read("mabes polri 2024 spbe nya dpt brp?")
+    assert asked is not None and asked.ask == "value" and asked.years == (2024,)
+    assert asked.entities[0].key == "markasbesarkepolisianrepublikindonesia"

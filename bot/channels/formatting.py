@@ -16,7 +16,7 @@ _TO_LOOKALIKE = str.maketrans(_WHATSAPP_MARKERS)
 _FROM_LOOKALIKE = str.maketrans({v: k for k, v in _WHATSAPP_MARKERS.items()})
 _URL = re.compile(r"https?://\S+")
 _QUOTE_MARK = ("> ", "＞ ")
-_FENCE = "```"  # a monospace block in answer text: table rows (bot/core/results.py)
+_FENCE = "```"  # a monospace block in answer text: table rows (computed results and quoted tables)
 
 
 def to_html(text: str) -> str:

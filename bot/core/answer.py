@@ -14,7 +14,7 @@ import numpy as np
 from bot.core.lexicon import Lexicon, RegulationMention
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
-from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer, ResultsQuestion
+from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer, ResultsQuestion, markdown_rows_block
 from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_of
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
@@ -767,14 +767,14 @@ class Responder:
         quotes = [*openings, *rest]
         if not all(quote_is_faithful(q, p) for p, q in quotes):
             return None
-        text = "\n".join(f"“{q}”\n— {p.citation.label()}" for p, q in openings)
+        text = "\n".join(f"{_shown(q)}\n— {p.citation.label()}" for p, q in openings)
         if rest:
             numbered = (leader.citation.pasal or "").isdigit()
             heading = MORE_HEADING
             if leader.chunk_id in whole and numbered:
                 heading = SAME_PASAL_HEADING
-            body = "\n".join(q for _, q in rest)
-            text += f"\n\n{heading} ({_unit_label(chosen)}):\n“{body}”"
+            body = _shown("\n".join(q for _, q in rest))
+            text += f"\n\n{heading} ({_unit_label(chosen)}):\n{body}"
         shown = {p.chunk_id for p in chosen}
         if (leader.citation.pasal or "").isdigit() and any(p.chunk_id not in shown for p in unit):
             label = replace(leader.citation, part=None).label()
@@ -815,6 +815,8 @@ class Responder:
         text = passage.text
         if len(text) <= self.thresholds.long_quote:
             return text
+        if text.lstrip().startswith("|"):  # a table's rows stay rows: its header and the asked ones
+            return quote_window(text, terms, self.thresholds.long_quote)
         lines = [ln for ln in re.split(r"\n|(?<=[.;])\s+(?=[A-Z(0-9])", text) if ln.strip()]
         scored = [
             (sum(1 for w in re.findall(r"\w+", ln.lower()) if stem(w) in terms), i)
@@ -1069,6 +1071,12 @@ def _pasal_owner(intent: Intent) -> RegulationMention | None:
 
 
 _PASAL_WORD_RE = re.compile(r"\bpasal\s*\d{1,3}\b")
+
+
+def _shown(quote: str) -> str:
+    """A verified quote as the reply shows it: in quotation marks, or a table's rows as an aligned
+    monospace block (its words unchanged, the pipes gone)."""
+    return markdown_rows_block(quote) or f"“{quote}”"
 
 
 def _computed(answer: Answer) -> bool:

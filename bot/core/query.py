@@ -335,9 +335,10 @@ def _named_words(segment: str, lexicon: Lexicon) -> list[str]:
 def _asks_something(segment: str, lexicon: Lexicon) -> bool:
     """Whether a piece of a message is a question of its own: it asks something (who, when, how many,
     where regulated...) about something ("trus yg nyelenggarain siapa?"). A piece that only narrows the
-    one before ("bedain yg aplikasi umum sama yg khusus ya", "bssn langsung atau pihak lain?") or tags it
-    ("ya?", "jelasin dong") is not."""
-    return bool(_named_words(segment, lexicon)) and lexicon.attribute(expand(segment)) is not None
+    one before ("bedain yg aplikasi umum sama yg khusus ya", "bssn langsung atau pihak lain?"), says what
+    it is not about ("bukan indeks totalnya?") or tags it ("ya?", "jelasin dong") is not."""
+    segment = lexicon.without_negated(expand(segment))
+    return bool(_named_words(segment, lexicon)) and lexicon.attribute(segment) is not None
 
 
 def _asks_on_its_own(segment: str, lexicon: Lexicon) -> bool:

@@ -1069,7 +1069,27 @@ def table_block(rows: Sequence[ResultRecord | Figure]) -> str:
         header = ["Tahun", "Instansi", *domains, "Indeks", "Predikat"]
     else:
         header = ["Tahun", "Ukuran", "Nilai"][:width] if width == 3 else [""] * width
-    table = [header, *[line + [""] * (width - len(line)) for line in lines]]
-    widths = [max(len(row[i]) for row in table) for i in range(width)]
-    body = "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table)
+    return aligned_block([header, *lines])
+
+
+def aligned_block(table: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as an aligned monospace block (``` fences), short rows padded."""
+    width = max(len(row) for row in table)
+    rows = [[*row, *[""] * (width - len(row))] for row in table]
+    widths = [max(len(row[i]) for row in rows) for i in range(width)]
+    body = "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
     return f"```\n{body}\n```"
+
+
+def markdown_rows_block(text: str) -> str | None:
+    """A quoted Markdown table ("| No | Instansi | ... |" rows, "…" for rows left out) as an aligned
+    monospace block, never ragged pipes; None when the text is not table rows."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines or not all(ln.startswith("|") or ln == "…" for ln in lines):
+        return None
+    rows = [
+        ["…"] if ln == "…" else [cell.strip() for cell in ln.strip("|").split("|")]
+        for ln in lines
+        if not re.fullmatch(r"\|[\s:|-]*\|?", ln)  # the header's |---|---| rule
+    ]
+    return aligned_block(rows) if rows else None
