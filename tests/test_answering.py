@@ -794,6 +794,12 @@ def test_questions_about_later_events_are_refused_with_what_is_held(default_dial
     assert "tahun 2024" in answer.text and "Perpres 95/2018" in answer.text
 
 
+def test_what_the_documents_say_today_is_not_a_later_event(default_dialogue):
+    # "currently" describes the rule, not news: the documents answer it.
+    answer = default_dialogue.ask("now", "How many domains are currently assessed in the SPBE index?")
+    assert not answer.refused and answer.citations, answer.text[:200]
+
+
 def _with_pasal() -> tuple[str, ...]:
     """The corpus regulations that have Pasal (the catalog says which)."""
     from knowledge.catalog import load_catalog

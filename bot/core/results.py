@@ -437,7 +437,10 @@ class ResultTable:
             nation = m.group(0) in v.nation_kinds
             if name and (not nation or any(not v.cue("national").fullmatch(word) for word in name)):
                 return f"{m.group(0)} {' '.join(name)}"
-        # An acronym in capitals that the documents never write ("OJK") names an instansi none of them holds.
+        # An acronym in capitals that the documents never write, in a question about a year's results ("OJK
+        # dapet predikat apa di evaluasi spbe 2024?"), names an instansi none of them holds.
+        if not _YEAR_RE.search(flat):
+            return ""
         for acronym in re.findall(r"\b[A-Z]{2,6}\b", written):
             if acronym.lower() not in self.corpus_words and acronym.lower() not in self._not_names:
                 return acronym
