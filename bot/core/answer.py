@@ -500,7 +500,10 @@ class Responder:
         if context.topic is None or not context.last_units or intent.anchored or intent.leans_back:
             return False
         similarity = self.index.similarities(intent.text)
-        nearest = np.argpartition(-similarity, self.thresholds.topic_near)[: self.thresholds.topic_near]
+        near = min(self.thresholds.topic_near, len(similarity) - 1)
+        if near < 1:
+            return False
+        nearest = np.argpartition(-similarity, near)[:near]
         units = set(context.last_units)
         return any(self.index.passages[int(i)].key in units for i in nearest)
 
@@ -853,8 +856,8 @@ def quote_window(
     A passage's lines are its paragraphs, list items and table rows (ingest keeps each on its own line).
     The window holds the line sharing most of the question's words (stems), the lead-in line a list hangs
     from ("... meliputi:"), a table's header rows, and neighbouring lines that share words, in the text's
-    order; "…" marks lines left out. A list that the best line introduces, or any list when one is asked
-    for (`listing`), runs on in its own order before other lines join. A single line longer than the
+    order; "…" marks lines left out. A list that the best line introduces, or the list of the best item
+    when one is asked for (`listing`), is shown whole and in order when it fits. A single line longer than the
     budget is narrowed to its sentences the same way, and so is any long paragraph of a guide or report
     (`prose`; an ayat is never split). A short passage is returned whole.
     """
@@ -963,25 +966,22 @@ def _new_lines(text: str, before: str) -> list[str]:
 
 def _list_run(text: str, before: str, budget: int) -> str:
     """A chunk's list items that go on from the chunk before, in order, within about `budget`
-    characters; a long item is narrowed to its first sentences (the first always)."""
+    characters; a long item is narrowed to its first sentence and ends the run (the first item always
+    shows)."""
     lines = _new_lines(text, before)
     kept: list[str] = []
     for line in lines:
         if not _ITEM_RE.match(line):
             break
-        for piece in _sentences(line) if len(line) > budget // 2 else [line]:
-            if kept and sum(len(k) + 1 for k in kept) + len(piece) > budget:
-                break
-            kept.append(piece)
-        else:
-            continue
-        break
+        piece = _sentences(line)[0] if len(line) > budget // 2 else line
+        if kept and sum(len(k) + 1 for k in kept) + len(piece) > budget:
+            break
+        kept.append(piece)
+        if piece != line:
+            break  # the rest of this item is left out: what follows would not join it
+    gap_before = bool(lines) and not text.lstrip().startswith(lines[0])  # lines repeated from before
     more = sum(len(k) for k in kept) < sum(len(ln) for ln in lines)
-    return (
-        ("…\n" if lines and lines[0] not in text.lstrip()[: len(lines[0]) + 1] else "")
-        + "\n".join(kept)
-        + ("\n…" if more else "")
-    )
+    return ("…\n" if gap_before else "") + "\n".join(kept) + ("\n…" if more else "")
 
 
 def _has_words(text: str) -> bool:
