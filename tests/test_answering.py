@@ -1062,6 +1062,13 @@ def test_every_thing_asked_of_one_pasal_opens_the_reply(default_settings):
             False,
         ),
         (None, "I.A. KUESIONER DAN PENJELASAN", False),
+        # A converter's description of an image is not the report's words.
+        (
+            None,
+            "[Tabel 5] This image is the cover page of an official evaluation report from the SPBE "
+            "(Sistem Pengolahan Bahan Evaluasi) for the year 2024.",
+            False,
+        ),
         # Any ayat of a Pasal is quotable, however short.
         ("12", "(3) Cukup jelas.", True),
     ],

@@ -997,15 +997,21 @@ def _shared(text: str, terms: set[str]) -> int:
 _MIN_WORDS = 5  # words of three letters or more in a quotable report or guide chunk
 
 
+# A converter's description of an image ("[Tabel 5] This is the cover page of ...", written by the PDF-to-
+# Markdown model, with expansions the report never makes): not the document's words, never quoted.
+_GENERATED_RE = re.compile(r"\[(?:Tabel|Gambar|Table|Figure)\s+\d+\]")
 _TITLE_SHARE = 0.8  # a section chunk whose letters are this much upper case is a title page or heading
 
 
 def _informative(passage: Passage) -> bool:
     """Whether a passage has words to quote: any Pasal's ayat does; a section's chunk needs a few words
     ("![](_page_12_Picture_3.jpeg)", "; 21.b.SK_BSN_Manrisk-xx-2020.pdf" have none) and sentences, not
-    only capitals (a Lampiran's title page, "I.A. KUESIONER DAN PENJELASAN", answers nothing)."""
+    only capitals (a Lampiran's title page, "I.A. KUESIONER DAN PENJELASAN", answers nothing); a
+    converter's description of an image is not the document's words."""
     if (passage.citation.pasal or "").isdigit():
         return True
+    if _GENERATED_RE.search(passage.text):
+        return False
     letters = re.findall(r"[^\W\d_]", passage.text)
     if letters and sum(c.isupper() for c in letters) >= _TITLE_SHARE * len(letters):
         return False
