@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bot.core.lexicon import Lexicon, RegulationMention
+from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, Passage, Topic, unit_key
 from bot.core.query import Intent, read_intent, resolve, split_parts
 from bot.core.results import RESULTS_ATTRIBUTE, ResultAnswerer, ResultsQuestion, markdown_rows_block
@@ -19,7 +19,7 @@ from bot.core.retrieve import KnowledgeIndex, Ranking, SearchRequest, citation_o
 from bot.core.text import content_words, expand, stem
 from bot.core.verify import quote_is_faithful
 from knowledge.catalog import Catalog
-from knowledge.schema import Citation
+from knowledge.schema import LIST_MARKER_RE, Citation
 from knowledge.vocabulary import Attribute, load_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -581,7 +581,7 @@ class Responder:
 
     # -- lookups ---------------------------------------------------------------------------------
     def _lookup(self, intent: Intent, context: Context) -> Answer:
-        owner = _pasal_owner(intent)
+        owner = intent.pasal_owner
         if owner is not None and not owner.short_name:
             # "... ngacu ke permenkominfo 16/2022. kutipin pasal 5 permenkominfo itu": the Pasal asked is the
             # regulation's named beside it, which we do not hold; never Pasal 5 of the other one named.
@@ -920,8 +920,8 @@ def quote_window(
     return "\n".join(pieces)
 
 
-# A list item in a regulation, a guide or a report: "(1)", "1.", "1)", "a.", "a)".
-_ITEM_RE = re.compile(r"^(?:\(\d+\)|\d+[.)]|[a-z][.)]|\d+ \d\.)(?:\s|$)")
+# A list item as ingest splits them ("(1)", "1.", "1)", "a."), and the "a)" items of guides' prose.
+_ITEM_RE = re.compile(rf"{LIST_MARKER_RE.pattern}|^[a-z]\)(\s|$)")
 # A sentence ends at ".", ";" or ":" before the next one's first letter, digit or bracket.
 _SENTENCE_END_RE = re.compile(r"(?<=[.;:])\s+(?=[A-Z(0-9a-z])")
 
@@ -1059,24 +1059,6 @@ def _contains(passage: Passage, word: str) -> bool:
     return (root != word or len(root) >= 5) and re.search(
         rf"\b\w*{re.escape(root)}\w*\b", haystack
     ) is not None
-
-
-def _pasal_owner(intent: Intent) -> RegulationMention | None:
-    """Of several regulations a Pasal lookup names, the one named nearest to "pasal N"; None for one."""
-    found = _PASAL_WORD_RE.search(intent.flat)
-    if found is None or len(intent.regulations) < 2:
-        return None
-
-    def distance(mention: RegulationMention) -> int:
-        start = intent.flat.find(mention.text)
-        if start < 0:
-            return len(intent.flat)
-        return min(abs(found.start() - (start + len(mention.text))), abs(start - found.end()))
-
-    return min(intent.regulations, key=distance)
-
-
-_PASAL_WORD_RE = re.compile(r"\bpasal\s*\d{1,3}\b")
 
 
 def _shown(quote: str) -> str:

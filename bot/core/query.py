@@ -72,6 +72,21 @@ class Intent:
         return tuple(r for r in self.regulations if not r.short_name)
 
     @property
+    def pasal_owner(self) -> RegulationMention | None:
+        """Of several regulations a Pasal lookup names, the one named nearest to "pasal N"; None for one."""
+        found = _PASAL_RE.search(self.flat)
+        if found is None or len(self.regulations) < 2:
+            return None
+
+        def distance(mention: RegulationMention) -> int:
+            start = self.flat.find(mention.text)
+            if start < 0:
+                return len(self.flat)
+            return min(abs(found.start() - (start + len(mention.text))), abs(start - found.end(1)))
+
+        return min(self.regulations, key=distance)
+
+    @property
     def anchored(self) -> bool:
         """Whether the question names its own regulation, Pasal or defined term."""
         return bool(self.regulations or self.pasal or self.definition)
